@@ -1,0 +1,96 @@
+package streaming
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// OpStats are one operator's figures for one run.
+type OpStats struct {
+	Name string
+	// Tasks is the number of tasks launched; TasksSkipped those that failed and were tolerated
+	// (Options.MaxErroredBlocks).
+	Tasks, TasksSkipped int
+	OutputBlocks        int
+	OutputRows          int64
+	OutputBytes         int64
+	// TaskTime is the sum of the tasks' wall times (on one machine, close to CPU time for
+	// CPU-bound stages); Wall runs from the first task's start to the last one's end.
+	TaskTime, Wall time.Duration
+	// Backpressure is the total time tasks spent paused because their output was not being
+	// consumed fast enough, plus the time the operator had input but no memory to start a task.
+	Backpressure time.Duration
+	// PeakQueuedBytes is the most output this operator ever had waiting downstream.
+	PeakQueuedBytes int64
+	// Skipped names the inputs of tolerated failures with their errors.
+	Skipped []string
+
+	first, last time.Time
+}
+
+// Stats are the figures of one run: a struct to read in code, a report through String.
+type Stats struct {
+	Ops []OpStats
+	// Wall is the run's duration; CPUTime the process's user+system CPU time over it.
+	Wall, CPUTime time.Duration
+	// PeakMemory is the most bytes the run's allocator had live at once; MemoryBudget the limit
+	// the scheduler worked to.
+	PeakMemory, MemoryBudget int64
+	CPUs                     int
+}
+
+// String is a readable report, one paragraph per operator.
+func (s Stats) String() string {
+	var b strings.Builder
+	for i, o := range s.Ops {
+		fmt.Fprintf(&b, "Operator %d %s: %d tasks executed, %d blocks produced in %s\n",
+			i, o.Name, o.Tasks, o.OutputBlocks, round(o.Wall))
+		if o.TasksSkipped > 0 {
+			fmt.Fprintf(&b, "* Skipped: %d failed tasks tolerated\n", o.TasksSkipped)
+			for _, sk := range o.Skipped {
+				fmt.Fprintf(&b, "  - %s\n", sk)
+			}
+		}
+		fmt.Fprintf(&b, "* Output: %d rows, %s\n", o.OutputRows, FormatBytes(o.OutputBytes))
+		if o.Tasks > 0 {
+			fmt.Fprintf(&b, "* Task time: %s total, %s mean per task\n", round(o.TaskTime), round(o.TaskTime/time.Duration(o.Tasks)))
+		}
+		if o.OutputRows > 0 && o.Wall > 0 {
+			fmt.Fprintf(&b, "* Throughput: %.0f rows/s\n", float64(o.OutputRows)/o.Wall.Seconds())
+		}
+		fmt.Fprintf(&b, "* Peak queued output: %s; backpressure: %s\n", FormatBytes(o.PeakQueuedBytes), round(o.Backpressure))
+		b.WriteString("\n")
+	}
+	util := 0.0
+	if s.Wall > 0 && s.CPUs > 0 {
+		util = s.CPUTime.Seconds() / (s.Wall.Seconds() * float64(s.CPUs))
+	}
+	fmt.Fprintf(&b, "Dataset: %s wall, %s CPU (%.0f%% of %d cores); peak memory %s of a %s budget\n",
+		round(s.Wall), round(s.CPUTime), 100*util, s.CPUs, FormatBytes(s.PeakMemory), FormatBytes(s.MemoryBudget))
+	return b.String()
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d > time.Second:
+		return d.Round(time.Millisecond)
+	case d > time.Millisecond:
+		return d.Round(time.Microsecond)
+	}
+	return d
+}
+
+// FormatBytes prints n in B, KiB, MiB or GiB.
+func FormatBytes(n int64) string {
+	const k = 1024
+	switch {
+	case n >= k*k*k:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(k*k*k))
+	case n >= k*k:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(k*k))
+	case n >= k:
+		return fmt.Sprintf("%.1f KiB", float64(n)/k)
+	}
+	return fmt.Sprintf("%d B", n)
+}
