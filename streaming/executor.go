@@ -270,6 +270,11 @@ func (s *scheduler) run() {
 		})
 		s.srcDone <- err
 	}()
+	for i, o := range s.ops {
+		if o.op.Limit != nil && o.op.Limit.N == 0 {
+			s.stopUpstream(i)
+		}
+	}
 	listing := true
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()

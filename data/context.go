@@ -1,0 +1,96 @@
+package data
+
+import (
+	"bufio"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/streaming"
+)
+
+// Context holds the engine-wide settings of a run (Ray's DataContext). The zero value is
+// usable: unset fields take the defaults documented on each.
+type Context struct {
+	// CPUs is the number of task slots (default GOMAXPROCS).
+	CPUs int
+	// MemoryBudget is the number of bytes of blocks the executor keeps live at most, outside
+	// what the consumer holds (default a quarter of physical memory).
+	MemoryBudget int64
+	// TargetMaxBlockSize splits blocks larger than this (default 128 MiB, like Ray).
+	TargetMaxBlockSize int64
+	// TargetMinBlockSize coalesces a task's blocks smaller than this (default 1 MiB).
+	TargetMinBlockSize int64
+	// Allocator allocates every block (default memory.DefaultAllocator). Tests pass a
+	// memory.CheckedAllocator here.
+	Allocator memory.Allocator
+	// MaxErroredBlocks is how many failed tasks a run tolerates, skipping their inputs and
+	// listing them in Stats (Ray's max_errored_blocks; default 0, -1 for any number).
+	MaxErroredBlocks int
+	// Unordered lets blocks overtake each other for throughput (default: input order).
+	Unordered bool
+}
+
+var (
+	defaultMu  sync.Mutex
+	defaultCtx = &Context{}
+)
+
+// DefaultContext returns the Context used by Datasets that were not given one. Changing its
+// fields changes later runs (like Ray's DataContext.get_current()).
+func DefaultContext() *Context {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	return defaultCtx
+}
+
+// executorOptions turns the context into the executor's options with a fresh counting
+// allocator for the run.
+func (c *Context) executorOptions() streaming.Options {
+	o := streaming.Options{
+		CPUs:                c.CPUs,
+		MemoryBudget:        c.MemoryBudget,
+		TargetMaxBlockBytes: c.TargetMaxBlockSize,
+		TargetMinBlockBytes: c.TargetMinBlockSize,
+		Unordered:           c.Unordered,
+		MaxErroredBlocks:    c.MaxErroredBlocks,
+	}
+	if o.CPUs <= 0 {
+		o.CPUs = runtime.GOMAXPROCS(0)
+	}
+	if o.MemoryBudget <= 0 {
+		o.MemoryBudget = physicalMemory() / 4
+	}
+	o.Mem = streaming.NewCountingAllocator(c.allocator())
+	o.EnsureDefaults()
+	return o
+}
+
+func (c *Context) allocator() memory.Allocator {
+	if c.Allocator == nil {
+		return memory.DefaultAllocator
+	}
+	return c.Allocator
+}
+
+// physicalMemory reads MemTotal from /proc/meminfo (4 GiB when it cannot).
+func physicalMemory() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 4 << 30
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 4 << 30
+}

@@ -1,0 +1,154 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluicedata/sluice/streaming"
+)
+
+// Dataset is a lazy, immutable plan over Arrow record batches. Every method that transforms
+// returns a new Dataset; nothing runs until a consuming call. A Dataset is safe to use from
+// several goroutines; each consuming call is its own run.
+type Dataset struct {
+	op  *logicalOp
+	ctx *Context
+	err error // the first error of a chained call, reported by the consuming call
+	// held are blocks a FromArrow or Materialize dataset keeps (see Release).
+	held *heldBlocks
+	last *lastRun
+}
+
+// lastRun keeps the stats of the most recent run of one Dataset value.
+type lastRun struct {
+	mu    sync.Mutex
+	stats streaming.Stats
+	ran   bool
+}
+
+func newDataset(op *logicalOp, err error) *Dataset {
+	return &Dataset{op: op, err: err, last: &lastRun{}}
+}
+
+// derive makes the Dataset that applies op after ds.
+func (ds *Dataset) derive(op *logicalOp, err error) *Dataset {
+	if ds.err != nil {
+		err = ds.err
+	}
+	op.input = ds.op
+	return &Dataset{op: op, ctx: ds.ctx, err: err, held: ds.held, last: &lastRun{}}
+}
+
+// WithContext returns the Dataset run with engine settings c instead of DefaultContext().
+func (ds *Dataset) WithContext(c *Context) *Dataset {
+	nd := *ds
+	nd.ctx = c
+	nd.last = &lastRun{}
+	return &nd
+}
+
+func (ds *Dataset) context() *Context {
+	if ds.ctx != nil {
+		return ds.ctx
+	}
+	return DefaultContext()
+}
+
+// Explain prints the logical plan as written and the physical plan the executor will run
+// (after fusion and pushdown).
+func (ds *Dataset) Explain() string {
+	if ds.err != nil {
+		return "invalid plan: " + ds.err.Error() + "\n"
+	}
+	return "-------- Logical Plan --------\n" + explainLogical(ds.op) +
+		"-------- Physical Plan --------\n" + physical(optimize(ds.op)).String()
+}
+
+// Stats returns the figures of the last run of this Dataset value (zero before any run).
+func (ds *Dataset) Stats() streaming.Stats {
+	ds.last.mu.Lock()
+	defer ds.last.mu.Unlock()
+	return ds.last.stats
+}
+
+// execution is one run with its stats recorded on the Dataset when it closes.
+type execution struct {
+	*streaming.Execution
+	ds *Dataset
+}
+
+// start plans and starts a run of ds.
+func (ds *Dataset) start(ctx context.Context) (*execution, error) {
+	if ds.err != nil {
+		return nil, ds.err
+	}
+	e, err := streaming.Run(ctx, physical(optimize(ds.op)), ds.context().executorOptions())
+	if err != nil {
+		return nil, err
+	}
+	return &execution{Execution: e, ds: ds}, nil
+}
+
+// close ends the run and records its stats.
+func (e *execution) close() error {
+	err := e.Execution.Close()
+	st := e.Execution.Stats()
+	e.ds.last.mu.Lock()
+	e.ds.last.stats, e.ds.last.ran = st, true
+	e.ds.last.mu.Unlock()
+	return err
+}
+
+// funcName is a Go function's short name for plans: "normalize", or "main.func1" for a
+// closure.
+func funcName(fn any) string {
+	f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer())
+	if f == nil {
+		return "fn"
+	}
+	name := f.Name()
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	if i := strings.Index(name, "."); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
+}
+
+// opName is "Kind(fn)" with the user's Name option taking precedence.
+func opName(kind string, c *config, fn any) string {
+	if c != nil && c.name != "" {
+		return fmt.Sprintf("%s(%s)", kind, c.name)
+	}
+	if fn == nil {
+		return kind
+	}
+	return fmt.Sprintf("%s(%s)", kind, funcName(fn))
+}
+
+// heldBlocks are record batches a Dataset owns (FromArrow, Materialize).
+type heldBlocks struct {
+	mu   sync.Mutex
+	recs []arrow.RecordBatch
+}
+
+// Release drops the blocks a FromArrow or Materialize dataset holds; with the default Go
+// allocator this is optional (the garbage collector reclaims them), with a checked or C
+// allocator it is required. The Dataset (and those derived from it) must not run afterwards.
+func (ds *Dataset) Release() {
+	if ds.held == nil {
+		return
+	}
+	ds.held.mu.Lock()
+	defer ds.held.mu.Unlock()
+	for _, r := range ds.held.recs {
+		r.Release()
+	}
+	ds.held.recs = nil
+}

@@ -1,0 +1,183 @@
+package data
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Option is a per-call knob: BatchSize(64), Concurrency(2), IncludePaths(), ... Each call
+// documents the options it takes; passing another is an error at the consuming call.
+type Option struct {
+	name  string
+	apply func(*config) error
+}
+
+// config holds every option's value; each call reads the ones it takes.
+type config struct {
+	set map[string]bool
+
+	batchSize    int
+	concurrency  int
+	prefetch     int
+	dropLast     bool
+	shuffleRows  int
+	shuffleSeed  uint64
+	name         string
+	includePaths bool
+	ignoreMiss   bool
+	extensions   []string
+	columns      []string
+	minRows      int64
+	maxRows      int64
+	delimiter    rune
+	noHeader     bool
+	dropEmpty    *bool
+	output       io.Writer
+}
+
+func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }
+
+// BatchSize is the number of rows per batch: of a MapBatches call (default 1024, Ray's
+// default; the last batch of a task may be shorter) or of an iterator (default 256).
+func BatchSize(n int) Option {
+	return opt("BatchSize", func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("BatchSize(%d): must be at least 1", n)
+		}
+		c.batchSize = n
+		return nil
+	})
+}
+
+// Concurrency caps how many tasks of a map run at once (default: every CPU slot).
+func Concurrency(n int) Option {
+	return opt("Concurrency", func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("Concurrency(%d): must be at least 1", n)
+		}
+		c.concurrency = n
+		return nil
+	})
+}
+
+// Prefetch is the number of batches an iterator prepares ahead of the loop (default 1).
+func Prefetch(n int) Option {
+	return opt("Prefetch", func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("Prefetch(%d): must not be negative", n)
+		}
+		c.prefetch = n
+		return nil
+	})
+}
+
+// DropLast drops the last batch of an iteration when it is shorter than BatchSize.
+func DropLast() Option {
+	return opt("DropLast", func(c *config) error { c.dropLast = true; return nil })
+}
+
+// LocalShuffle shuffles rows within a buffer of at least bufferRows rows before batching
+// (Ray's local_shuffle_buffer_size); the same seed gives the same order.
+func LocalShuffle(bufferRows int, seed uint64) Option {
+	return opt("LocalShuffle", func(c *config) error {
+		if bufferRows <= 0 {
+			return fmt.Errorf("LocalShuffle(%d, ...): buffer must hold at least 1 row", bufferRows)
+		}
+		c.shuffleRows, c.shuffleSeed = bufferRows, seed
+		return nil
+	})
+}
+
+// Name sets the name a transformation shows in plans, stats and errors (default: the Go
+// function's name).
+func Name(name string) Option {
+	return opt("Name", func(c *config) error { c.name = name; return nil })
+}
+
+// IncludePaths adds a "path" column with each row's source file.
+func IncludePaths() Option {
+	return opt("IncludePaths", func(c *config) error { c.includePaths = true; return nil })
+}
+
+// IgnoreMissingPaths skips paths that do not exist instead of failing.
+func IgnoreMissingPaths() Option {
+	return opt("IgnoreMissingPaths", func(c *config) error { c.ignoreMiss = true; return nil })
+}
+
+// FileExtensions keeps only files with these extensions (without the dot, any case).
+func FileExtensions(exts ...string) Option {
+	return opt("FileExtensions", func(c *config) error {
+		for _, e := range exts {
+			c.extensions = append(c.extensions, strings.TrimPrefix(e, "."))
+		}
+		return nil
+	})
+}
+
+// Columns reads only these columns (pushed into the reader where the format allows).
+func Columns(cols ...string) Option {
+	return opt("Columns", func(c *config) error {
+		if len(cols) == 0 {
+			return fmt.Errorf("Columns(): name at least one column")
+		}
+		c.columns = slices.Clone(cols)
+		return nil
+	})
+}
+
+// MinRowsPerFile makes each written file hold at least n rows (the last may hold fewer).
+func MinRowsPerFile(n int64) Option {
+	return opt("MinRowsPerFile", func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("MinRowsPerFile(%d): must be at least 1", n)
+		}
+		c.minRows = n
+		return nil
+	})
+}
+
+// MaxRowsPerFile starts a new file after n rows.
+func MaxRowsPerFile(n int64) Option {
+	return opt("MaxRowsPerFile", func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("MaxRowsPerFile(%d): must be at least 1", n)
+		}
+		c.maxRows = n
+		return nil
+	})
+}
+
+// Delimiter sets a CSV file's field separator (default ',').
+func Delimiter(r rune) Option {
+	return opt("Delimiter", func(c *config) error { c.delimiter = r; return nil })
+}
+
+// NoHeader reads a CSV file whose first line is data; columns are named f0, f1, ...
+func NoHeader() Option {
+	return opt("NoHeader", func(c *config) error { c.noHeader = true; return nil })
+}
+
+// DropEmptyLines sets whether ReadText skips empty lines (default true, like Ray).
+func DropEmptyLines(drop bool) Option {
+	return opt("DropEmptyLines", func(c *config) error { c.dropEmpty = &drop; return nil })
+}
+
+// parseOptions applies opts for the call named call, refusing any not in allowed.
+func parseOptions(call string, opts []Option, allowed ...string) (*config, error) {
+	c := &config{set: map[string]bool{}}
+	for _, o := range opts {
+		if o.apply == nil {
+			return nil, fmt.Errorf("sluice: %s: a zero Option", call)
+		}
+		if !slices.Contains(allowed, o.name) && o.name != "Name" {
+			return nil, fmt.Errorf("sluice: %s: option %s does not apply (it takes %s)", call, o.name, strings.Join(append(allowed, "Name"), ", "))
+		}
+		if err := o.apply(c); err != nil {
+			return nil, fmt.Errorf("sluice: %s: %w", call, err)
+		}
+		c.set[o.name] = true
+	}
+	return c, nil
+}

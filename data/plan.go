@@ -1,0 +1,185 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluicedata/sluice/streaming"
+)
+
+// datasource is what a Read*/From* call plans: it yields read tasks for the executor.
+type datasource interface {
+	// name is the operator name: "ReadCSV", "Range", "FromItems".
+	name() string
+	// describe is the detail Explain prints: paths, sizes.
+	describe() string
+	// tasks yields one streaming.Input per read task, reading only p.columns (when the source
+	// can project) and stopping each task after p.limit rows (when > 0).
+	tasks(p readParams) func(ctx context.Context, yield func(streaming.Input) error) error
+}
+
+// readParams are what the planner pushed down into a source.
+type readParams struct {
+	columns []string // nil: all
+	limit   int64    // 0: none
+}
+
+// projector is a datasource that reads only the columns asked for.
+type projector interface{ canProject() bool }
+
+// counter is a datasource that knows its row count without reading rows (Parquet footers,
+// in-memory sources).
+type counter interface {
+	count(ctx context.Context) (int64, error)
+}
+
+// schemaer is a datasource that knows its schema without reading rows.
+type schemaer interface {
+	schema(ctx context.Context, p readParams) (*arrow.Schema, error)
+}
+
+type opKind int
+
+const (
+	opRead opKind = iota
+	opMap
+	opLimit
+)
+
+// logicalOp is one node of a logical plan; plans are chains, each node pointing at its input.
+type logicalOp struct {
+	kind  opKind
+	name  string
+	input *logicalOp
+
+	src    datasource // opRead
+	params readParams // opRead: what was pushed down
+
+	stage       streaming.Stage // opMap
+	oneToOne    bool            // opMap: one output row per input row, in order
+	project     []string        // opMap: a pure column selection (pushable into a source)
+	concurrency int             // opMap: Concurrency(n)
+	bundleRows  int             // opMap: rows per task when it runs as its own operator (batch size)
+	needRows    int             // opMap: rows a task must have (MinRowsPerFile): blocks fusion
+	fuse        bool            // opMap: may fuse into the operator before it
+
+	limit int64 // opLimit
+}
+
+// chain lists the plan source first.
+func (op *logicalOp) chain() []*logicalOp {
+	var ops []*logicalOp
+	for o := op; o != nil; o = o.input {
+		ops = append([]*logicalOp{o}, ops...)
+	}
+	return ops
+}
+
+func (op *logicalOp) label() string {
+	switch op.kind {
+	case opRead:
+		if d := op.src.describe(); d != "" {
+			return fmt.Sprintf("%s[%s]", op.name, d)
+		}
+	case opLimit:
+		return fmt.Sprintf("Limit[limit=%d]", op.limit)
+	}
+	return op.name
+}
+
+// explainLogical prints the plan most downstream first, like Ray's logical plan.
+func explainLogical(op *logicalOp) string {
+	var b strings.Builder
+	ops := op.chain()
+	for i := len(ops) - 1; i >= 0; i-- {
+		depth := len(ops) - 1 - i
+		if depth > 0 {
+			b.WriteString(strings.Repeat("   ", depth-1) + "+- ")
+		}
+		b.WriteString(ops[i].label() + "\n")
+	}
+	return b.String()
+}
+
+// optimize applies the logical rules and returns a new chain (the input is not modified):
+//   - projection pushdown: a column selection right after a source that can project is read
+//     by the source and disappears from the plan;
+//   - limit pushdown: a limit after a source and one-to-one maps caps every read task at that
+//     many rows (the limit itself stays, to cut the total).
+func optimize(op *logicalOp) []*logicalOp {
+	ops := op.chain()
+	out := []*logicalOp{}
+	for _, o := range ops {
+		c := *o
+		out = append(out, &c)
+	}
+	src := out[0]
+	// Projection pushdown.
+	if p, ok := src.src.(projector); ok && p.canProject() {
+		for len(out) > 1 && out[1].kind == opMap && out[1].project != nil && src.params.columns == nil {
+			src.params.columns = out[1].project
+			out = append(out[:1], out[2:]...)
+		}
+	}
+	// Limit pushdown.
+	for i := 1; i < len(out); i++ {
+		if out[i].kind == opLimit {
+			if src.params.limit == 0 || out[i].limit < src.params.limit {
+				src.params.limit = out[i].limit
+			}
+			break
+		}
+		if out[i].kind != opMap || !out[i].oneToOne {
+			break
+		}
+	}
+	return out
+}
+
+// physical compiles an optimized chain: a source with the maps after it fused into its task,
+// then map operators (consecutive fusable maps fused), and limits.
+func physical(ops []*logicalOp) streaming.Plan {
+	src := ops[0]
+	plan := streaming.Plan{{Source: &streaming.Source{Name: readName(src), Tasks: src.src.tasks(src.params)}}}
+	for _, o := range ops[1:] {
+		last := plan[len(plan)-1]
+		switch o.kind {
+		case opLimit:
+			plan = append(plan, streaming.Op{Limit: &streaming.Limit{N: o.limit}})
+		case opMap:
+			if o.fuse && o.needRows == 0 && last.Source != nil && compatible(last.Source.MaxConcurrency, o.concurrency) {
+				last.Source.Stages = append(last.Source.Stages, o.stage)
+				last.Source.MaxConcurrency = max(last.Source.MaxConcurrency, o.concurrency)
+				continue
+			}
+			if o.fuse && last.Map != nil && o.needRows <= last.Map.MinRowsPerTask && compatible(last.Map.MaxConcurrency, o.concurrency) {
+				last.Map.Stages = append(last.Map.Stages, o.stage)
+				last.Map.MaxConcurrency = max(last.Map.MaxConcurrency, o.concurrency)
+				continue
+			}
+			plan = append(plan, streaming.Op{Map: &streaming.Map{Stages: []streaming.Stage{o.stage}, MinRowsPerTask: max(o.bundleRows, o.needRows), MaxConcurrency: o.concurrency}})
+		}
+	}
+	return plan
+}
+
+// compatible says whether two concurrency caps can share one operator: only equal caps, or
+// no cap on either side.
+func compatible(a, b int) bool { return a == 0 || b == 0 || a == b }
+
+func readName(src *logicalOp) string {
+	name := src.name
+	var extra []string
+	if src.params.columns != nil {
+		extra = append(extra, "columns="+strings.Join(src.params.columns, ","))
+	}
+	if src.params.limit > 0 {
+		extra = append(extra, fmt.Sprintf("limit=%d", src.params.limit))
+	}
+	if len(extra) > 0 {
+		name += "[" + strings.Join(extra, " ") + "]"
+	}
+	return name
+}
