@@ -120,7 +120,9 @@ func TestTypedRows(t *testing.T) {
 		t.Fatalf("columns %s", got)
 	}
 	out := MapTyped(FilterTyped(ds, func(ctx context.Context, s sample) (bool, error) { return s.ID != 2, nil }),
-		func(ctx context.Context, s sample) (scored, error) { return scored{ID: s.ID, Passed: s.Score > 0.3}, nil })
+		func(ctx context.Context, s sample) (scored, error) {
+			return scored{ID: s.ID, Passed: s.Score > 0.3}, nil
+		})
 	var got []scored
 	for s, err := range IterTyped[scored](context.Background(), out) {
 		if err != nil {
@@ -197,7 +199,10 @@ func TestConsumers(t *testing.T) {
 	if err != nil || fmt.Sprint(cols) != "[id]" {
 		t.Fatalf("columns %v %v", cols, err)
 	}
-	m, err := ds.Map(func(ctx context.Context, r Row) (Row, error) { r["sq"] = r["id"].(int64) * r["id"].(int64); return r, nil }).Materialize(ctx)
+	m, err := ds.Map(func(ctx context.Context, r Row) (Row, error) {
+		r["sq"] = r["id"].(int64) * r["id"].(int64)
+		return r, nil
+	}).Materialize(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
