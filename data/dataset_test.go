@@ -289,6 +289,7 @@ func TestIterBatchesOptions(t *testing.T) {
 	t.Run("cancel stops the run with the context's error", func(t *testing.T) {
 		c := testContext(t)
 		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
 		var last error
 		n := 0
 		for _, err := range Range(100_000_000).WithContext(c).IterBatches(cctx, BatchSize(10)) {

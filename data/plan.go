@@ -151,12 +151,10 @@ func physical(ops []*logicalOp) streaming.Plan {
 		case opMap:
 			if o.fuse && o.needRows == 0 && last.Source != nil && compatible(last.Source.MaxConcurrency, o.concurrency) {
 				last.Source.Stages = append(last.Source.Stages, o.stage)
-				last.Source.MaxConcurrency = max(last.Source.MaxConcurrency, o.concurrency)
 				continue
 			}
 			if o.fuse && last.Map != nil && o.needRows <= last.Map.MinRowsPerTask && compatible(last.Map.MaxConcurrency, o.concurrency) {
 				last.Map.Stages = append(last.Map.Stages, o.stage)
-				last.Map.MaxConcurrency = max(last.Map.MaxConcurrency, o.concurrency)
 				continue
 			}
 			plan = append(plan, streaming.Op{Map: &streaming.Map{Stages: []streaming.Stage{o.stage}, MinRowsPerTask: max(o.bundleRows, o.needRows), MaxConcurrency: o.concurrency}})
@@ -165,9 +163,10 @@ func physical(ops []*logicalOp) streaming.Plan {
 	return plan
 }
 
-// compatible says whether two concurrency caps can share one operator: only equal caps, or
-// no cap on either side.
-func compatible(a, b int) bool { return a == 0 || b == 0 || a == b }
+// compatible says whether two concurrency caps can share one operator: only equal ones.
+// Fusing an uncapped map into a capped one would cap it too (a Concurrency(1) map fused into
+// a read would serialize the read).
+func compatible(a, b int) bool { return a == b }
 
 func readName(src *logicalOp) string {
 	name := src.name

@@ -1,0 +1,252 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/data/read"
+	"github.com/sluicedata/sluice/streaming"
+)
+
+// fileReader reads one file of a format, projecting columns where it can.
+type fileReader func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error
+
+// fileSource is a datasource over files: one read task per file, listed on the fly so the
+// first file is read while later ones are still being listed.
+type fileSource struct {
+	format   string // "ReadCSV"
+	paths    []string
+	list     read.ListOptions
+	st       read.Storage
+	read     fileReader
+	project  bool // the reader applies columns itself
+	withPath bool
+}
+
+// errLimitReached stops a read task once its row limit is met; it is not an error.
+var errLimitReached = errors.New("limit reached")
+
+func (s *fileSource) name() string { return s.format }
+func (s *fileSource) describe() string {
+	d := strings.Join(s.paths, ", ")
+	if len(d) > 60 {
+		d = d[:57] + "..."
+	}
+	return d
+}
+func (s *fileSource) canProject() bool { return true }
+
+func (s *fileSource) tasks(p readParams) func(ctx context.Context, yield func(streaming.Input) error) error {
+	return func(ctx context.Context, yield func(streaming.Input) error) error {
+		return read.ListFiles(ctx, s.st, s.paths, s.list, func(f read.File) error {
+			return yield(streaming.Input{Origin: f.Path, Read: func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error {
+				return s.readFile(ctx, tc.Mem, f, p, emit)
+			}})
+		})
+	}
+}
+
+// readFile reads one file, adding the path column, applying the projection the reader could
+// not, and stopping at the row limit.
+func (s *fileSource) readFile(ctx context.Context, mem memory.Allocator, f read.File, p readParams, emit streaming.Emit) error {
+	cols := p.columns
+	var readCols []string
+	if s.project && cols != nil {
+		// The path column is added after reading: do not ask the reader for it.
+		for _, c := range cols {
+			if !(s.withPath && c == "path") {
+				readCols = append(readCols, c)
+			}
+		}
+	}
+	left := p.limit
+	err := s.read(ctx, mem, s.st, f, readCols, p.limit, func(rec arrow.RecordBatch) error {
+		if p.limit > 0 {
+			if left <= 0 {
+				rec.Release()
+				return errLimitReached
+			}
+			if rec.NumRows() > left {
+				cut := rec.NewSlice(0, left)
+				rec.Release()
+				rec = cut
+			}
+			left -= rec.NumRows()
+		}
+		if s.withPath {
+			var err error
+			if rec, err = read.WithPath(mem, rec, f.Path); err != nil {
+				return err
+			}
+		}
+		if cols != nil {
+			b, err := (&Batch{rec: rec, mem: mem}).Select(cols...)
+			rec.Release()
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.Path, err)
+			}
+			rec = b.rec
+		}
+		return emit(rec)
+	})
+	if errors.Is(err, errLimitReached) {
+		return nil
+	}
+	return err
+}
+
+// files makes the Dataset of a file source after parsing the options common to file readers.
+func files(format string, paths []string, opts []Option, allowed []string, defaultExt []string, mk func(c *config) (fileReader, bool)) *Dataset {
+	allowed = append(allowed, "IncludePaths", "IgnoreMissingPaths", "FileExtensions")
+	c, err := parseOptions(format, opts, allowed...)
+	if err == nil && len(paths) == 0 {
+		err = fmt.Errorf("sluice: %s: no paths given", format)
+	}
+	src := &fileSource{format: format, paths: paths, st: read.Local()}
+	if err == nil {
+		exts := c.extensions
+		if exts == nil {
+			exts = defaultExt
+		}
+		src.list = read.ListOptions{Extensions: exts, IgnoreMissing: c.ignoreMiss}
+		src.withPath = c.includePaths
+		src.read, src.project = mk(c)
+	}
+	ds := newDataset(&logicalOp{kind: opRead, name: format, src: src}, err)
+	if err == nil && c.columns != nil {
+		cols := c.columns
+		if c.includePaths && !slices.Contains(cols, "path") {
+			cols = append(cols, "path") // IncludePaths adds the column whatever Columns says
+		}
+		ds.op.params.columns = cols
+	}
+	return ds
+}
+
+// PathList is one path or a list of paths: files, directories (read recursively, hidden files
+// skipped) and globs ("data/*.csv").
+type PathList interface{ ~string | ~[]string }
+
+func pathsOf[P PathList](p P) []string {
+	v := reflect.ValueOf(p)
+	if v.Kind() == reflect.String {
+		return []string{v.String()}
+	}
+	out := make([]string, v.Len())
+	for i := range out {
+		out[i] = v.Index(i).String()
+	}
+	return out
+}
+
+// ReadCSV reads CSV files (one read task per file), inferring column types. Options: Columns,
+// Delimiter, NoHeader, IncludePaths, IgnoreMissingPaths, FileExtensions (default csv).
+func ReadCSV[P PathList](paths P, opts ...Option) *Dataset {
+	return files("ReadCSV", pathsOf(paths), opts, []string{"Columns", "Delimiter", "NoHeader"}, []string{"csv"}, func(c *config) (fileReader, bool) {
+		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
+			return read.ReadCSV(ctx, mem, st, f, read.CSVOptions{Delimiter: c.delimiter, NoHeader: c.noHeader, Columns: columns}, emit)
+		}, true
+	})
+}
+
+// ReadJSON reads JSON Lines files or files holding one JSON array of objects. Options:
+// Columns, IncludePaths, IgnoreMissingPaths, FileExtensions (default json, jsonl).
+func ReadJSON[P PathList](paths P, opts ...Option) *Dataset {
+	return files("ReadJSON", pathsOf(paths), opts, []string{"Columns"}, []string{"json", "jsonl"}, func(c *config) (fileReader, bool) {
+		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
+			return read.ReadJSON(ctx, mem, st, f, read.JSONOptions{Columns: columns}, emit)
+		}, true
+	})
+}
+
+// ReadText reads text files into one column "text", a row per line (empty lines dropped unless
+// DropEmptyLines(false)). Options: DropEmptyLines, IncludePaths, IgnoreMissingPaths,
+// FileExtensions (default: every file).
+func ReadText[P PathList](paths P, opts ...Option) *Dataset {
+	return files("ReadText", pathsOf(paths), opts, []string{"DropEmptyLines"}, nil, func(c *config) (fileReader, bool) {
+		keep := c.dropEmpty != nil && !*c.dropEmpty
+		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
+			return read.ReadText(ctx, mem, st, f, read.TextOptions{KeepEmptyLines: keep}, emit)
+		}, false
+	})
+}
+
+// ReadBinaryFiles reads whole files into one column "bytes", a row per file. Options:
+// IncludePaths, IgnoreMissingPaths, FileExtensions (default: every file).
+func ReadBinaryFiles[P PathList](paths P, opts ...Option) *Dataset {
+	return files("ReadBinaryFiles", pathsOf(paths), opts, nil, nil, func(c *config) (fileReader, bool) {
+		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
+			return read.ReadBinary(ctx, mem, st, f, read.BinaryOptions{}, emit)
+		}, false
+	})
+}
+
+// ReadParquet reads Parquet files row group by row group. A column selection (Columns, or
+// SelectColumns right after) is pushed into the reader so only those column chunks are read;
+// Count and Schema come from the files' footers without reading rows. Options: Columns,
+// IncludePaths, IgnoreMissingPaths, FileExtensions (default parquet).
+func ReadParquet[P PathList](paths P, opts ...Option) *Dataset {
+	ds := files("ReadParquet", pathsOf(paths), opts, []string{"Columns"}, []string{"parquet"}, func(c *config) (fileReader, bool) {
+		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
+			return read.ReadParquet(ctx, mem, st, f, read.ParquetOptions{Columns: columns, Limit: limit}, emit)
+		}, true
+	})
+	if fs, ok := ds.op.src.(*fileSource); ok {
+		ds.op.src = &parquetSource{fs}
+	}
+	return ds
+}
+
+// parquetSource adds footer-only Count and Schema to a Parquet file source.
+type parquetSource struct{ *fileSource }
+
+func (s *parquetSource) count(ctx context.Context) (int64, error) {
+	var n int64
+	err := read.ListFiles(ctx, s.st, s.paths, s.list, func(f read.File) error {
+		_, rows, err := read.ParquetInfo(ctx, s.st, f)
+		n += rows
+		return err
+	})
+	if err != nil {
+		return 0, &streaming.OpError{Op: s.format, Err: err}
+	}
+	return n, nil
+}
+
+func (s *parquetSource) schema(ctx context.Context, p readParams) (*arrow.Schema, error) {
+	var sc *arrow.Schema
+	err := read.ListFiles(ctx, s.st, s.paths, s.list, func(f read.File) error {
+		if sc != nil {
+			return nil
+		}
+		var err error
+		sc, _, err = read.ParquetInfo(ctx, s.st, f)
+		return err
+	})
+	if err != nil {
+		return nil, &streaming.OpError{Op: s.format, Err: err}
+	}
+	fields := sc.Fields()
+	if s.withPath {
+		fields = append(fields, arrow.Field{Name: "path", Type: arrow.BinaryTypes.String})
+	}
+	full := arrow.NewSchema(fields, nil)
+	if p.columns == nil {
+		return full, nil
+	}
+	var out []arrow.Field
+	for _, c := range p.columns {
+		idx := full.FieldIndices(c)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("sluice: %s: no column %q (columns: %v)", s.format, c, schemaNames(full))
+		}
+		out = append(out, full.Field(idx[0]))
+	}
+	return arrow.NewSchema(out, nil), nil
+}
