@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -264,6 +265,12 @@ func FormatBatch(b *Batch) string {
 
 func cell(v any) string {
 	s := fmt.Sprint(v)
+	switch f := v.(type) {
+	case float64:
+		s = strconv.FormatFloat(f, 'g', 6, 64)
+	case float32:
+		s = strconv.FormatFloat(float64(f), 'g', 6, 32)
+	}
 	if v == nil {
 		s = "null"
 	}
