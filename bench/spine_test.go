@@ -196,7 +196,7 @@ func BenchmarkBoundedMemory(b *testing.B) {
 func BenchmarkFirstBatch(b *testing.B) {
 	dir := b.TempDir()
 	ctx := context.Background()
-	src := data.Range(16 << 20).AddColumn("x", func(ctx context.Context, b *data.Batch) (any, error) {
+	src := data.Range(16<<20).AddColumn("x", func(ctx context.Context, b *data.Batch) (any, error) {
 		v, _ := b.Int64s("id")
 		out := make([]float64, len(v))
 		for i := range v {
