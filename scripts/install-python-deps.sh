@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Python packages the interop tests use as independent readers and writers of our
+# files (pyarrow, numpy, Pillow). The library itself is Go only; without these the interop tests
+# skip and say so.
+set -euo pipefail
+if ! command -v python3 >/dev/null; then
+  echo "install-python-deps: no python3; interop tests will skip" >&2
+  exit 1
+fi
+if python3 -c 'import pyarrow, numpy, PIL' 2>/dev/null; then
+  exit 0
+fi
+python3 -m pip install --quiet --disable-pip-version-check "pyarrow==26.0.1" "numpy==2.4.6" "pillow==13.0.0"
