@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -152,6 +153,9 @@ type event struct {
 	rec  arrow.RecordBatch
 	err  error
 	dur  time.Duration
+	// wait says the task waits for the scheduler's word after this output (its operator was
+	// over its queue share when it sent it); otherwise it has already gone on.
+	wait bool
 }
 
 // taskOut holds a task's outputs until every earlier task of its operator has finished.
@@ -186,6 +190,10 @@ type opState struct {
 	outBytes         int64
 	parked           []*task
 	memBlockedSince  time.Time
+	// paused is read by the operator's tasks: set while its output queue is over its share,
+	// so a task waits for the scheduler after each output only then. A task that saw it unset
+	// goes on at once, so the queue overshoots by at most one block per running task.
+	paused atomic.Bool
 
 	stats OpStats
 }
@@ -206,7 +214,11 @@ type scheduler struct {
 	srcCh   chan Input
 	srcDone chan error
 	out     chan arrow.RecordBatch
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup // tasks and the lister
+	// jobs hands tasks to idle worker goroutines; a task that finds none starts a new worker.
+	// Reusing workers keeps their grown stacks, which is most of a small task's cost.
+	jobs    chan func()
+	workers sync.WaitGroup
 
 	slots    int // free task slots
 	active   int // tasks running and not parked
@@ -226,6 +238,7 @@ func newScheduler(ctx context.Context, cancel context.CancelFunc, plan Plan, opt
 		srcCh:   make(chan Input),
 		srcDone: make(chan error, 1),
 		out:     make(chan arrow.RecordBatch),
+		jobs:    make(chan func()),
 		slots:   opts.CPUs,
 	}
 	for i, p := range plan {
@@ -374,6 +387,8 @@ func (s *scheduler) shutdown() {
 		}
 		break
 	}
+	close(s.jobs)
+	s.workers.Wait()
 	for _, o := range s.ops {
 		releaseBlocks(o.pending)
 		releaseBlocks(o.outQueue)
@@ -450,6 +465,9 @@ func (s *scheduler) schedule() (memBlocked bool) {
 			o.memBlockedSince = time.Time{}
 		}
 		memBlocked = memBlocked || blocked
+	}
+	for i, o := range s.ops {
+		o.paused.Store(s.downstreamBytes(i) > s.share)
 	}
 	return memBlocked
 }
@@ -585,15 +603,19 @@ func (s *scheduler) launch(o *opState) {
 	}
 	size := blockSizing{Max: s.opts.TargetMaxBlockBytes, Min: s.opts.TargetMinBlockBytes}
 	s.wg.Add(1)
-	go func() {
+	s.spawn(func() {
 		defer s.wg.Done()
 		ctx := o.ctx
 		emit := func(rec arrow.RecordBatch) error {
+			wait := o.paused.Load()
 			select {
-			case s.events <- event{kind: evOutput, t: t, rec: rec}:
+			case s.events <- event{kind: evOutput, t: t, rec: rec, wait: wait}:
 			case <-ctx.Done():
 				rec.Release()
 				return ctx.Err()
+			}
+			if !wait {
+				return nil
 			}
 			select {
 			case <-t.resume:
@@ -608,6 +630,23 @@ func (s *scheduler) launch(o *opState) {
 		case s.events <- event{kind: evDone, t: t, err: err, dur: time.Since(start)}:
 		case <-s.ctx.Done():
 		}
+	})
+}
+
+// spawn runs job on an idle worker, or on a new one when every worker is busy (or parked).
+func (s *scheduler) spawn(job func()) {
+	select {
+	case s.jobs <- job:
+		return
+	default:
+	}
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		job()
+		for job := range s.jobs {
+			job()
+		}
 	}()
 }
 
@@ -620,7 +659,9 @@ func (s *scheduler) handle(ev event) {
 	t, o := ev.t, ev.t.op
 	if o.stopped {
 		ev.rec.Release()
-		t.resume <- struct{}{}
+		if ev.wait {
+			t.resume <- struct{}{}
+		}
 		return
 	}
 	b := newBlock(ev.rec, t.origin)
@@ -638,6 +679,9 @@ func (s *scheduler) handle(ev event) {
 	}
 	if q := s.downstreamBytes(o.idx); q > o.stats.PeakQueuedBytes {
 		o.stats.PeakQueuedBytes = q
+	}
+	if !ev.wait {
+		return // the task did not wait: the paused flag will stop it at its next output
 	}
 	if s.downstreamBytes(o.idx) > s.share && !(streamed && s.visibleBytes(o.idx) == b.bytes) {
 		// Park: the task waits in emit, and gives its slot to the operators downstream.
