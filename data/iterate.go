@@ -49,43 +49,56 @@ func (ds *Dataset) IterBatches(ctx context.Context, opts ...Option) iter.Seq2[*B
 			yield(nil, err)
 			return
 		}
-		out := make(chan batchOrErr, prefetch)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			defer close(out)
-			ds.batcher(ctx, e, c, size, out)
-		}()
-		defer func() {
-			cancel()
-			for b := range out {
-				if b.rec != nil {
-					b.rec.Release()
-				}
-			}
-			<-done
-		}()
-		for b := range out {
-			if b.err != nil {
-				yield(nil, b.err)
-				return
-			}
-			batch := &Batch{rec: b.rec, mem: ds.context().allocator()}
-			more := yield(batch, nil)
-			batch.rec.Release()
-			if !more {
-				return
-			}
-		}
-		if err := parent.Err(); err != nil {
-			yield(nil, err)
-		}
+		ds.iterate(parent, ctx, cancel, e, c, size, prefetch, yield)
 	}
 }
 
-// batcher reads the run's blocks, cuts (or shuffles) them into batches and sends them to out.
-// It closes the execution (recording stats) before it returns.
-func (ds *Dataset) batcher(ctx context.Context, e *execution, c *config, size int, out chan<- batchOrErr) {
+// iterate runs the batcher over src on its own goroutine and yields its batches.
+func (ds *Dataset) iterate(parent, ctx context.Context, cancel context.CancelFunc, src blockSource, c *config, size, prefetch int, yield func(*Batch, error) bool) {
+	out := make(chan batchOrErr, prefetch)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		ds.batcher(ctx, src, c, size, out)
+	}()
+	defer func() {
+		cancel()
+		for b := range out {
+			if b.rec != nil {
+				b.rec.Release()
+			}
+		}
+		<-done
+	}()
+	for b := range out {
+		if b.err != nil {
+			yield(nil, b.err)
+			return
+		}
+		batch := &Batch{rec: b.rec, mem: ds.context().allocator()}
+		more := yield(batch, nil)
+		batch.rec.Release()
+		if !more {
+			return
+		}
+	}
+	if err := parent.Err(); err != nil {
+		yield(nil, err)
+	}
+}
+
+// blockSource is what a batcher reads: a run (execution) or a shard of a streaming split.
+type blockSource interface {
+	// Next returns the next block (the caller owns it), io.EOF at the end, or the error.
+	Next(ctx context.Context) (arrow.RecordBatch, error)
+	// close ends the source, returning its error.
+	close() error
+}
+
+// batcher reads the source's blocks, cuts (or shuffles) them into batches and sends them to
+// out. It closes the source (for a run: recording stats) before it returns.
+func (ds *Dataset) batcher(ctx context.Context, e blockSource, c *config, size int, out chan<- batchOrErr) {
 	mem := ds.context().allocator()
 	send := func(rec arrow.RecordBatch, err error) bool {
 		if rec != nil && c.dropLast && rec.NumRows() < int64(size) {

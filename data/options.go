@@ -35,6 +35,7 @@ type config struct {
 	noHeader     bool
 	dropEmpty    *bool
 	output       io.Writer
+	equal        bool
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

@@ -315,6 +315,10 @@ func (s *scheduler) run() {
 		case ev := <-s.events:
 			s.handle(ev)
 		case in := <-srcCh:
+			if src.stopped {
+				in.release()
+				break
+			}
 			src.inputs = append(src.inputs, in)
 		case err := <-s.srcDone:
 			listing = false
@@ -334,6 +338,12 @@ func (s *scheduler) run() {
 		}
 	}
 	s.shutdown()
+}
+
+func releaseInputs(ins []Input) {
+	for _, in := range ins {
+		in.release()
+	}
 }
 
 // fail records the run's first error and cancels everything.
@@ -370,7 +380,8 @@ func (s *scheduler) shutdown() {
 			if ev.rec != nil {
 				ev.rec.Release()
 			}
-		case <-s.srcCh:
+		case in := <-s.srcCh:
+			in.release()
 		case <-s.srcDone:
 		case <-waited:
 			draining = false
@@ -390,6 +401,8 @@ func (s *scheduler) shutdown() {
 	close(s.jobs)
 	s.workers.Wait()
 	for _, o := range s.ops {
+		releaseInputs(o.inputs)
+		o.inputs = nil
 		releaseBlocks(o.pending)
 		releaseBlocks(o.outQueue)
 		for _, r := range o.results {
@@ -434,9 +447,6 @@ func (s *scheduler) schedule() (memBlocked bool) {
 		if o.done() && !next.inputsDone {
 			next.inputsDone = true
 		}
-	}
-	if len(s.ops) > 0 && s.ops[0].op.Source != nil && s.ops[0].stopped && s.ops[0].running == 0 {
-		s.ops[0].inputs = nil
 	}
 	// Downstream first: work that frees memory goes before work that adds to it.
 	for i := len(s.ops) - 1; i >= 0; i-- {
@@ -515,6 +525,7 @@ func (s *scheduler) stopUpstream(i int) {
 		o.stopped = true
 		o.inputsDone = true
 		o.cancel()
+		releaseInputs(o.inputs)
 		o.inputs = nil
 		releaseBlocks(o.pending)
 		o.pending, o.pendingRows, o.pendingBytes = nil, 0, 0
@@ -561,7 +572,10 @@ func (s *scheduler) launch(o *opState) {
 		o.inputs[0] = Input{}
 		o.inputs = o.inputs[1:]
 		t.origin = in.Origin
-		read = func(emit Emit) error { return in.Read(o.ctx, tc, emit) }
+		read = func(emit Emit) error {
+			defer in.release()
+			return in.Read(o.ctx, tc, emit)
+		}
 	} else {
 		n := 1
 		if m := int64(o.op.Map.MinRowsPerTask); m > 0 {

@@ -19,6 +19,9 @@ type TaskContext struct {
 	Task int
 	// Origin names the task's input: a file path, or a row range of a generated source.
 	Origin string
+	// Scratch holds per-task state of stage functions (a seeded generator, a writer), keyed by
+	// the stage. Only the task's goroutine touches it.
+	Scratch map[any]any
 }
 
 // Stage is one step of a fused chain: a map, a filter, a projection, a write.
@@ -43,6 +46,15 @@ type Stage struct {
 type Input struct {
 	Origin string
 	Read   func(ctx context.Context, tc *TaskContext, emit Emit) error
+	// Release, if set, frees what the input holds. The executor calls it exactly once: after
+	// Read returns, or when it drops the input without running it (a stop or a failure).
+	Release func()
+}
+
+func (in Input) release() {
+	if in.Release != nil {
+		in.Release()
+	}
 }
 
 // Op is one physical operator of a Plan: exactly one of Source, Map or Limit is set.

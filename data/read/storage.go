@@ -7,6 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/sluicedata/sluice/storage"
 )
 
 // File is one file found by listing: its path as the Storage names it and its size in bytes.
@@ -40,8 +43,71 @@ type Storage interface {
 	Walk(ctx context.Context, root string, fn func(File) error) error
 }
 
-// Local returns the Storage of the operating system's file system. Paths are OS paths.
+// Local returns the Storage of the operating system's file system. Paths are OS paths; URLs
+// are not understood (use Default).
 func Local() Storage { return localStorage{} }
+
+// Default returns the Storage for every path form: plain paths and file:// URLs are read from
+// the operating system as Local does, every other URL (mem://, s3://, gs://, azblob://) through
+// storage.Default(). A URL whose scheme has no driver fails with an error naming the import to
+// add. Paths with bucket options ("s3://b/x?endpoint=...") must go through
+// storage.Default().Resolve before ListFiles, which treats "?" as a glob character.
+func Default() Storage { return NewStorage(storage.Default()) }
+
+// NewStorage is Default with URLs read through fs instead of storage.Default(); the caller
+// keeps ownership of fs and closes it after the last reader is closed.
+func NewStorage(fs *storage.FS) Storage { return routedStorage{fs: fs} }
+
+// routedStorage sends local paths to the OS and URLs to a storage.FS.
+type routedStorage struct{ fs *storage.FS }
+
+var _ Storage = routedStorage{}
+
+func (r routedStorage) Open(ctx context.Context, path string) (io.ReadCloser, error) {
+	osPath, local, err := storage.LocalPath(path)
+	switch {
+	case err != nil:
+		return nil, err
+	case local:
+		return localStorage{}.Open(ctx, osPath)
+	}
+	return r.fs.Open(ctx, path)
+}
+
+func (r routedStorage) OpenRange(ctx context.Context, path string) (RangeReader, error) {
+	osPath, local, err := storage.LocalPath(path)
+	switch {
+	case err != nil:
+		return nil, err
+	case local:
+		return localStorage{}.OpenRange(ctx, osPath)
+	}
+	return r.fs.OpenRange(ctx, path)
+}
+
+func (r routedStorage) Walk(ctx context.Context, root string, fn func(File) error) error {
+	osPath, local, err := storage.LocalPath(root)
+	switch {
+	case err != nil:
+		return err
+	case local && osPath == root:
+		return localStorage{}.Walk(ctx, root, fn)
+	case local:
+		// A file:// root lists as file:// paths, so the listing's relative paths and the
+		// later Open calls see the form the user gave.
+		prefix, ok := strings.CutSuffix(root, osPath)
+		if !ok {
+			prefix = "file://"
+		}
+		return localStorage{}.Walk(ctx, osPath, func(f File) error {
+			f.Path = prefix + filepath.ToSlash(f.Path)
+			return fn(f)
+		})
+	}
+	return r.fs.Walk(ctx, root, func(o storage.Object) error {
+		return fn(File{Path: o.Path, Size: o.Size})
+	})
+}
 
 type localStorage struct{}
 

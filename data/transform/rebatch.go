@@ -42,7 +42,7 @@ func (r *Rebatcher) Next() (rec arrow.RecordBatch, ok bool, err error) {
 	if r.rows < r.n {
 		return nil, false, nil
 	}
-	rec, err = r.take(r.n)
+	rec, err = r.Take(r.n)
 	return rec, err == nil, err
 }
 
@@ -51,7 +51,7 @@ func (r *Rebatcher) Flush() (arrow.RecordBatch, error) {
 	if r.rows == 0 {
 		return nil, nil
 	}
-	return r.take(r.rows)
+	return r.Take(r.rows)
 }
 
 // Release drops every buffered block.
@@ -62,7 +62,12 @@ func (r *Rebatcher) Release() {
 	r.buf, r.rows = nil, 0
 }
 
-func (r *Rebatcher) take(n int64) (arrow.RecordBatch, error) {
+// Take returns the next n rows (n <= Buffered()) as one batch the caller owns, whatever the
+// rebatcher's batch size.
+func (r *Rebatcher) Take(n int64) (arrow.RecordBatch, error) {
+	if n <= 0 || n > r.rows {
+		return nil, fmt.Errorf("sluice: rebatch: take %d rows of %d buffered", n, r.rows)
+	}
 	first := r.buf[0]
 	if first.NumRows() >= n {
 		out := first.NewSlice(0, n)
