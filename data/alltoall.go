@@ -78,8 +78,11 @@ func (ds *Dataset) barrier(label, detail string, prepare func(ctx context.Contex
 // blockInput is a read task that emits one block it owns.
 func blockInput(origin string, rec arrow.RecordBatch) streaming.Input {
 	return streaming.Input{
-		Origin:  origin,
-		Read:    func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error { rec.Retain(); return emit(rec) },
+		Origin: origin,
+		Read: func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error {
+			rec.Retain()
+			return emit(rec)
+		},
 		Release: rec.Release,
 	}
 }
