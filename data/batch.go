@@ -13,12 +13,47 @@ import (
 // column accessors and builders for outputs. The raw arrow.RecordBatch is Record().
 //
 // Lifetime: a Batch given to a function is valid until the function returns; one yielded by
-// an iterator until the loop body ends. Retain keeps it longer (then Release it). A Batch made
-// by With, Select, Drop or NewBatch is owned by its maker: return it from a MapBatches
-// function (ownership passes to the engine) or Release it.
+// an iterator until the loop body ends. Retain keeps it longer (then Release it). Batches
+// derived inside a user function (With, Select, Drop, Slice, NewBatch method) belong to that
+// call: the engine releases every one the function does not return, so chains like
+// b.With(...).With(...) need no Release. Outside a user function, a derived batch is owned by
+// its maker, who must Release it; so is one from the package-level NewBatch.
 type Batch struct {
-	rec arrow.RecordBatch
-	mem memory.Allocator
+	rec   arrow.RecordBatch
+	mem   memory.Allocator
+	scope *batchScope
+}
+
+// batchScope collects the batches derived during one user function call.
+type batchScope struct {
+	made []*Batch
+}
+
+// derived wraps rec as a batch of b's scope (registered so the call can release it).
+func (b *Batch) derived(rec arrow.RecordBatch) *Batch {
+	nb := &Batch{rec: rec, mem: b.mem, scope: b.scope}
+	if b.scope != nil {
+		b.scope.made = append(b.scope.made, nb)
+	}
+	return nb
+}
+
+// release drops every batch made in the scope.
+func (s *batchScope) release() {
+	for _, b := range s.made {
+		b.rec.Release()
+	}
+	s.made = nil
+}
+
+// NewBatch is the package-level NewBatch with b's allocator, and in b's scope inside a user
+// function (so it needs no Release there).
+func (b *Batch) NewBatch(cols ...any) (*Batch, error) {
+	nb, err := NewBatch(b.mem, cols...)
+	if err != nil {
+		return nil, err
+	}
+	return b.derived(nb.rec), nil
 }
 
 // NewBatch makes a batch from columns given as name/value pairs in order, where each value is
@@ -196,7 +231,7 @@ func (b *Batch) With(name string, values any) (*Batch, error) {
 	} else {
 		fields, cols = append(fields, f), append(cols, a)
 	}
-	return &Batch{rec: array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.rec.NumRows()), mem: b.mem}, nil
+	return b.derived(array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.rec.NumRows())), nil
 }
 
 // Select returns a new batch with only the named columns, in that order.
@@ -211,7 +246,7 @@ func (b *Batch) Select(names ...string) (*Batch, error) {
 		fields = append(fields, b.rec.Schema().Field(idx[0]))
 		cols = append(cols, b.rec.Column(idx[0]))
 	}
-	return &Batch{rec: array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.rec.NumRows()), mem: b.mem}, nil
+	return b.derived(array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.rec.NumRows())), nil
 }
 
 // Drop returns a new batch without the named columns.
@@ -232,5 +267,5 @@ func (b *Batch) Drop(names ...string) (*Batch, error) {
 
 // Slice returns rows [i, j) without copying.
 func (b *Batch) Slice(i, j int) *Batch {
-	return &Batch{rec: b.rec.NewSlice(int64(i), int64(j)), mem: b.mem}
+	return b.derived(b.rec.NewSlice(int64(i), int64(j)))
 }

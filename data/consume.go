@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluicedata/sluice/tensor"
 )
 
 // Take runs ds until n rows have been read and returns them (fewer if ds is shorter).
@@ -144,13 +145,11 @@ func (s Schema) String() string {
 	return formatColumns([][]string{names, types})
 }
 
-// TypeString prints an Arrow type the way Ray's schema does (tensor types register their own
-// printer through RegisterTypeString).
+// TypeString prints an Arrow type the way Ray's schema does: tensor columns as
+// "tensor(shape=(32, 32, 3), dtype=uint8)", strings as "string".
 func TypeString(t arrow.DataType) string {
-	if ext, ok := t.(arrow.ExtensionType); ok {
-		if f := typeStrings[ext.ExtensionName()]; f != nil {
-			return f(t)
-		}
+	if tensor.IsTensorType(t) {
+		return tensor.TypeString(t)
 	}
 	switch t.ID() {
 	case arrow.STRING, arrow.LARGE_STRING:
@@ -159,13 +158,6 @@ func TypeString(t arrow.DataType) string {
 		return "binary"
 	}
 	return t.String()
-}
-
-var typeStrings = map[string]func(arrow.DataType) string{}
-
-// RegisterTypeString sets how Schema prints an extension type (called by tensor support).
-func RegisterTypeString(extensionName string, f func(arrow.DataType) string) {
-	typeStrings[extensionName] = f
 }
 
 // Schema returns the dataset's schema: from metadata when the source knows it and only column

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/tensor"
 )
 
 // toArray turns a column given as an arrow.Array (retained) or a Go slice into an array
@@ -17,6 +18,9 @@ func toArray(mem memory.Allocator, v any) (arrow.Array, error) {
 	if a, ok := v.(arrow.Array); ok {
 		a.Retain()
 		return a, nil
+	}
+	if t, ok := tensorOf(v); ok {
+		return tensor.FromTensor(mem, t)
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Slice {
@@ -276,6 +280,12 @@ func valueAt(a arrow.Array, i int) any {
 		}
 		return m
 	case array.ExtensionArray:
+		if tensor.IsTensorType(a.DataType()) {
+			if t, err := tensor.RowTensor(a, i); err == nil {
+				t.Data = slices.Clone(t.Data) // a row outlives its batch
+				return t
+			}
+		}
 		return valueAt(a.Storage(), i)
 	}
 	return a.ValueStr(i)

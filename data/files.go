@@ -9,9 +9,11 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data/read"
 	"github.com/sluicedata/sluice/streaming"
+	"github.com/sluicedata/sluice/tensor"
 )
 
 // fileReader reads one file of a format, projecting columns where it can.
@@ -183,6 +185,29 @@ func ReadBinaryFiles[P PathList](paths P, opts ...Option) *Dataset {
 	return files("ReadBinaryFiles", pathsOf(paths), opts, nil, nil, func(c *config) (fileReader, bool) {
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
 			return read.ReadBinary(ctx, mem, st, f, read.BinaryOptions{}, emit)
+		}, false
+	})
+}
+
+// ReadNumpy reads .npy files (versions 1-3, either byte order, C or Fortran order) into one
+// column "data" whose rows are each array's first axis, as Ray's read_numpy does. Object and
+// structured dtypes are refused with an error naming the file. Options: IncludePaths,
+// IgnoreMissingPaths, FileExtensions (default npy).
+func ReadNumpy[P PathList](paths P, opts ...Option) *Dataset {
+	return files("ReadNumpy", pathsOf(paths), opts, nil, []string{"npy"}, func(c *config) (fileReader, bool) {
+		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
+			r, err := st.Open(ctx, f.Path)
+			if err != nil {
+				return fmt.Errorf("sluice: read_numpy: %s: %w", f.Path, err)
+			}
+			defer r.Close()
+			col, err := tensor.ReadNpyArray(mem, r)
+			if err != nil {
+				return fmt.Errorf("sluice: read_numpy: %s: %w", f.Path, err)
+			}
+			defer col.Release()
+			schema := arrow.NewSchema([]arrow.Field{{Name: "data", Type: col.DataType()}}, nil)
+			return emit(array.NewRecordBatch(schema, []arrow.Array{col}, int64(col.Len())))
 		}, false
 	})
 }

@@ -1,10 +1,13 @@
 package data
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // Option is a per-call knob: BatchSize(64), Concurrency(2), IncludePaths(), ... Each call
@@ -36,6 +39,8 @@ type config struct {
 	dropEmpty    *bool
 	output       io.Writer
 	equal        bool
+	dtypes       map[string]arrow.DataType
+	collate      func(ctx context.Context, b *Batch) (TensorBatch, error)
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

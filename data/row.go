@@ -38,24 +38,41 @@ func rowsOf(rec arrow.RecordBatch) []Row {
 func recordOfRows(mem memory.Allocator, rows []Row, hint *arrow.Schema) (arrow.RecordBatch, error) {
 	names := columnOrder(rows, hint)
 	fields := make([]arrow.Field, len(names))
+	cols := make([]arrow.Array, len(names))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
 	for i, name := range names {
+		// Tensor values (n-d arrays) become a fixed- or variable-shape tensor column.
+		col, isTensor, err := stackRows(mem, rows, name)
+		if err != nil {
+			return nil, err
+		}
+		if isTensor {
+			cols[i] = col
+			fields[i] = arrow.Field{Name: name, Type: col.DataType(), Nullable: true}
+			continue
+		}
 		dt, err := inferColumnType(rows, name)
 		if err != nil {
 			return nil, err
 		}
 		fields[i] = arrow.Field{Name: name, Type: dt, Nullable: true}
-	}
-	schema := arrow.NewSchema(fields, nil)
-	b := array.NewRecordBuilder(mem, schema)
-	defer b.Release()
-	for r, row := range rows {
-		for i, name := range names {
-			if err := appendValue(b.Field(i), row[name]); err != nil {
+		b := array.NewBuilder(mem, dt)
+		for r, row := range rows {
+			if err := appendValue(b, row[name]); err != nil {
+				b.Release()
 				return nil, fmt.Errorf("row %d column %q: %w", r, name, err)
 			}
 		}
+		cols[i] = b.NewArray()
+		b.Release()
 	}
-	return b.NewRecordBatch(), nil
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(len(rows))), nil
 }
 
 func columnOrder(rows []Row, hint *arrow.Schema) []string {

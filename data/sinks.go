@@ -39,6 +39,14 @@ func (ds *Dataset) WriteJSON(ctx context.Context, dir string, opts ...Option) ([
 	return ds.writeFiles(ctx, "WriteJSON", dir, opts, nil, func(*config) write.Format { return write.JSON() })
 }
 
+// WriteNumpy writes column to .npy files in dir, one per write task (the rows of a task
+// stacked on the first axis), readable with numpy.load; atomic like the other sinks. Options:
+// MinRowsPerFile, MaxRowsPerFile.
+func (ds *Dataset) WriteNumpy(ctx context.Context, dir, column string, opts ...Option) ([]string, error) {
+	mem := ds.context().allocator()
+	return ds.writeFiles(ctx, "WriteNumpy", dir, opts, nil, func(*config) write.Format { return write.Numpy(column, mem) })
+}
+
 func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Option, extra []string, format func(*config) write.Format) ([]string, error) {
 	c, err := parseOptions(call, opts, append([]string{"MinRowsPerFile", "MaxRowsPerFile"}, extra...)...)
 	if err != nil {

@@ -41,12 +41,17 @@ func (ds *Dataset) MapBatches(fn func(ctx context.Context, b *Batch) (*Batch, er
 // batchFn adapts a user batch function to a stage function.
 func batchFn(fn func(ctx context.Context, b *Batch) (*Batch, error)) func(context.Context, *streaming.TaskContext, arrow.RecordBatch, streaming.Emit) error {
 	return func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
-		out, err := fn(ctx, &Batch{rec: in, mem: tc.Mem})
+		scope := &batchScope{}
+		defer scope.release()
+		out, err := fn(ctx, &Batch{rec: in, mem: tc.Mem, scope: scope})
 		if err != nil || out == nil {
 			return err
 		}
-		if out.rec == in {
-			in.Retain() // the chain releases the input; the output needs its own reference
+		if out.rec == in || out.scope == scope {
+			// The chain releases the input and the scope releases what was derived in it: the
+			// output needs a reference of its own. A batch from the package-level NewBatch is
+			// the function's to hand over as it is.
+			out.rec.Retain()
 		}
 		return emit(out.rec)
 	}
@@ -236,7 +241,7 @@ func (ds *Dataset) RenameColumns(names map[string]string) *Dataset {
 					fields[i].Name = n
 				}
 			}
-			return &Batch{rec: array.NewRecordBatch(arrow.NewSchema(fields, nil), b.rec.Columns(), b.rec.NumRows()), mem: b.mem}, nil
+			return b.derived(array.NewRecordBatch(arrow.NewSchema(fields, nil), b.rec.Columns(), b.rec.NumRows())), nil
 		}),
 	}, nil)
 }
