@@ -41,6 +41,9 @@ type config struct {
 	equal        bool
 	dtypes       map[string]arrow.DataType
 	collate      func(ctx context.Context, b *Batch) (TensorBatch, error)
+	minActors    int
+	maxActors    int
+	maxRestarts  int
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

@@ -64,6 +64,7 @@ type logicalOp struct {
 	bundleRows  int             // opMap: rows per task when it runs as its own operator (batch size)
 	needRows    int             // opMap: rows a task must have (MinRowsPerFile): blocks fusion
 	fuse        bool            // opMap: may fuse into the operator before it
+	actor       *actorSpec      // opMap: an actor stage (a pool per run)
 
 	limit int64 // opLimit
 }
@@ -149,6 +150,23 @@ func physical(ops []*logicalOp) streaming.Plan {
 		case opLimit:
 			plan = append(plan, streaming.Op{Limit: &streaming.Limit{N: o.limit}})
 		case opMap:
+			if o.actor != nil {
+				op := actorOp(o)
+				if last.Map != nil && last.Map.Kind == "" && last.Map.MaxConcurrency == 0 {
+					// Fold the task map operator before it into the actor stage's tasks.
+					op.Map.Stages = append(last.Map.Stages, op.Map.Stages...)
+					op.Map.MinRowsPerTask = max(op.Map.MinRowsPerTask, last.Map.MinRowsPerTask)
+					plan[len(plan)-1] = op
+					continue
+				}
+				plan = append(plan, op)
+				continue
+			}
+			if last.Map != nil && last.Map.Kind != "" {
+				// Nothing fuses after an actor stage.
+				plan = append(plan, streaming.Op{Map: &streaming.Map{Stages: []streaming.Stage{o.stage}, MinRowsPerTask: max(o.bundleRows, o.needRows), MaxConcurrency: o.concurrency}})
+				continue
+			}
 			if o.fuse && o.needRows == 0 && last.Source != nil && compatible(last.Source.MaxConcurrency, o.concurrency) {
 				last.Source.Stages = append(last.Source.Stages, o.stage)
 				continue
@@ -161,6 +179,23 @@ func physical(ops []*logicalOp) streaming.Plan {
 		}
 	}
 	return plan
+}
+
+// actorOp makes the operator of an actor stage. A task map operator right before it (not the
+// source: reads stay on the task pool, so decoding overlaps inference) is folded into it, as
+// Ray fuses TaskPoolMapOperator -> ActorPoolMapOperator.
+func actorOp(o *logicalOp) streaming.Op {
+	a := o.actor.newStage()
+	m := &streaming.Map{
+		Kind:           "ActorPoolMapOperator",
+		Stages:         []streaming.Stage{a.stage},
+		MinRowsPerTask: o.bundleRows,
+		// One task per actor call in flight, so no task holds a CPU slot waiting for an actor.
+		MaxConcurrency: o.actor.opts.Max * max(o.actor.opts.MaxInFlight, 1),
+		Setup:          a.setup,
+		Teardown:       a.teardown,
+	}
+	return streaming.Op{Map: m}
 }
 
 // compatible says whether two concurrency caps can share one operator: only equal ones.

@@ -190,6 +190,7 @@ type opState struct {
 	outBytes         int64
 	parked           []*task
 	memBlockedSince  time.Time
+	setUp            bool // Setup was called: Teardown is due
 	// paused is read by the operator's tasks: set while its output queue is over its share,
 	// so a task waits for the scheduler after each output only then. A task that saw it unset
 	// goes on at once, so the queue overshoots by at most one block per running task.
@@ -286,6 +287,15 @@ func (s *scheduler) run() {
 	for i, o := range s.ops {
 		if o.op.Limit != nil && o.op.Limit.N == 0 {
 			s.stopUpstream(i)
+		}
+	}
+	for _, o := range s.ops {
+		if o.op.Map != nil && o.op.Map.Setup != nil {
+			o.setUp = true
+			if err := o.op.Map.Setup(o.ctx); err != nil {
+				s.fail(&OpError{Op: o.name, Err: err})
+				break
+			}
 		}
 	}
 	listing := true
@@ -400,6 +410,13 @@ func (s *scheduler) shutdown() {
 	}
 	close(s.jobs)
 	s.workers.Wait()
+	for _, o := range s.ops {
+		if o.setUp && o.op.Map.Teardown != nil {
+			if err := o.op.Map.Teardown(&o.stats); err != nil && s.err == nil {
+				s.err = &OpError{Op: o.name, Err: err}
+			}
+		}
+	}
 	for _, o := range s.ops {
 		releaseInputs(o.inputs)
 		o.inputs = nil

@@ -83,6 +83,14 @@ type Map struct {
 	// task may have fewer); 0 gives each block its own task.
 	MinRowsPerTask int
 	MaxConcurrency int
+	// Setup, if set, runs once when the run starts, before any task of the operator (an actor
+	// stage builds its pool there); its error fails the run at once. Teardown, if set, runs once
+	// after the operator's last task has ended, also after a failure or a stop, and may add to
+	// the operator's stats. Setup runs only for plans that Run accepted.
+	Setup    func(ctx context.Context) error
+	Teardown func(st *OpStats) error
+	// Kind names the operator in plans ("TaskPoolMapOperator" when empty).
+	Kind string
 }
 
 // Limit passes the first N rows and then stops every operator upstream of it.
@@ -135,7 +143,11 @@ func (p Plan) String() string {
 				fmt.Fprintf(&b, " concurrency=%d", o.Source.MaxConcurrency)
 			}
 		case o.Map != nil:
-			fmt.Fprintf(&b, "TaskPoolMapOperator[%s]", ChainName("", o.Map.Stages))
+			kind := o.Map.Kind
+			if kind == "" {
+				kind = "TaskPoolMapOperator"
+			}
+			fmt.Fprintf(&b, "%s[%s]", kind, ChainName("", o.Map.Stages))
 			if o.Map.MinRowsPerTask > 0 {
 				fmt.Fprintf(&b, " min_rows_per_task=%d", o.Map.MinRowsPerTask)
 			}

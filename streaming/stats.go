@@ -2,6 +2,8 @@ package streaming
 
 import (
 	"fmt"
+
+	"github.com/sluicedata/sluice/actorpool"
 	"strings"
 	"time"
 )
@@ -25,6 +27,8 @@ type OpStats struct {
 	PeakQueuedBytes int64
 	// Skipped names the inputs of tolerated failures with their errors.
 	Skipped []string
+	// Actors are an actor stage's pool figures (nil for task stages).
+	Actors *actorpool.Stats
 
 	first, last time.Time
 }
@@ -60,6 +64,17 @@ func (s Stats) String() string {
 			fmt.Fprintf(&b, "* Throughput: %.0f rows/s\n", float64(o.OutputRows)/o.Wall.Seconds())
 		}
 		fmt.Fprintf(&b, "* Peak queued output: %s; backpressure: %s\n", FormatBytes(o.PeakQueuedBytes), round(o.Backpressure))
+		if a := o.Actors; a != nil {
+			peak := 0
+			for _, h := range a.History {
+				peak = max(peak, h.Actors)
+			}
+			fmt.Fprintf(&b, "* Actors: %d at the end, %d at most, %d restarts, %d calls", a.Actors, peak, a.Restarts, a.Calls)
+			for _, pa := range a.PerActor {
+				fmt.Fprintf(&b, "; actor %d busy %.0f%%", pa.ID, 100*pa.BusyFraction)
+			}
+			b.WriteString("\n")
+		}
 		b.WriteString("\n")
 	}
 	util := 0.0
