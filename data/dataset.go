@@ -87,7 +87,9 @@ func (ds *Dataset) start(ctx context.Context) (*execution, error) {
 	if ds.err != nil {
 		return nil, ds.err
 	}
-	e, err := streaming.Run(ctx, physical(optimize(ds.op)), ds.context().executorOptions())
+	ops := optimize(ds.op)
+	ops[0].params.oneFilePerTask = ds.context().MaxErroredBlocks != 0
+	e, err := streaming.Run(ctx, physical(ops), ds.context().executorOptions())
 	if err != nil {
 		return nil, err
 	}

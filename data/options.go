@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluicedata/sluice/data/transform/vision"
 )
 
 // Option is a per-call knob: BatchSize(64), Concurrency(2), IncludePaths(), ... Each call
@@ -44,6 +45,12 @@ type config struct {
 	minActors    int
 	maxActors    int
 	maxRestarts  int
+	imageH       int
+	imageW       int
+	imageMode    vision.Mode
+	partitions   []string
+	fileShuffle  bool
+	fileSeed     uint64
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

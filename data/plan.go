@@ -24,6 +24,9 @@ type datasource interface {
 type readParams struct {
 	columns []string // nil: all
 	limit   int64    // 0: none
+	// oneFilePerTask asks sources that group small files into one task not to, so that a
+	// tolerated failure (Context.MaxErroredBlocks) skips one file, not a group.
+	oneFilePerTask bool
 }
 
 // projector is a datasource that reads only the columns asked for.

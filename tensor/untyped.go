@@ -124,6 +124,13 @@ func FromTensor(mem memory.Allocator, t Tensor) (arrow.Array, error) {
 // shape, variable-shape (canonical arrow.variable_shape_tensor) otherwise. All rows must share
 // a dtype and a number of dimensions. The data is copied; the caller releases the result.
 func Stack(mem memory.Allocator, rows []Tensor) (arrow.Array, error) {
+	return stack(mem, rows, false)
+}
+
+func stack(mem memory.Allocator, rows []Tensor, variable bool) (arrow.Array, error) {
+	if len(rows) == 0 && variable {
+		return nil, fmt.Errorf("sluice: tensor: cannot convert an empty column (no element type to take)")
+	}
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("sluice: tensor: stack of no rows")
 	}
@@ -159,7 +166,7 @@ func Stack(mem memory.Allocator, rows []Tensor) (arrow.Array, error) {
 		dst = dst[n:]
 		shapes[i] = r.Shape
 	}
-	if uniform && len(first.Shape) > 0 {
+	if uniform && !variable && len(first.Shape) > 0 {
 		typ, err := NewFixedShape(first.DType, first.Shape)
 		if err != nil {
 			buf.Release()
@@ -310,4 +317,35 @@ func IsTensorType(dt arrow.DataType) bool {
 		return true
 	}
 	return false
+}
+
+// NewFixedFromBuffer wraps values, nrows rows of row shape shape laid out in C order, as a
+// fixed-shape tensor column without copying; it takes over the caller's reference to values.
+func NewFixedFromBuffer(elem arrow.DataType, shape []int, nrows int, values *memory.Buffer) (arrow.Array, error) {
+	typ, err := NewFixedShape(elem, shape)
+	if err != nil {
+		values.Release()
+		return nil, err
+	}
+	need := nrows * typ.Size() * elemBits(elem) / 8
+	if values.Len() < need {
+		values.Release()
+		return nil, fmt.Errorf("sluice: tensor: buffer of %d bytes holds less than %d rows of %v", values.Len(), nrows, shape)
+	}
+	return newFixed(typ, nrows, values), nil
+}
+
+// ToVariable converts a tensor column (fixed or variable shape, canonical or Ray's) to the
+// canonical variable-shape type with the same element type and number of dimensions, copying
+// the values. It is how blocks of images of different sizes are joined.
+func ToVariable(mem memory.Allocator, arr arrow.Array) (arrow.Array, error) {
+	rows := make([]Tensor, arr.Len())
+	for i := range rows {
+		t, err := RowTensor(arr, i)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = t
+	}
+	return stack(mem, rows, true)
 }

@@ -1,0 +1,262 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/data/read"
+	"github.com/sluicedata/sluice/data/transform/vision"
+	"github.com/sluicedata/sluice/streaming"
+	"github.com/sluicedata/sluice/tensor"
+)
+
+// ImageExtensions are the files ReadImages reads by default (Ray's read_images list).
+var ImageExtensions = []string{"png", "jpg", "jpeg", "tif", "tiff", "bmp", "gif", "webp"}
+
+// ImageSize resizes every image to h x w on read (PIL's antialiased bilinear filter), which
+// gives a fixed-shape image column.
+func ImageSize(h, w int) Option {
+	return opt("ImageSize", func(c *config) error {
+		if h <= 0 || w <= 0 {
+			return fmt.Errorf("ImageSize(%d, %d): both must be positive", h, w)
+		}
+		c.imageH, c.imageW = h, w
+		return nil
+	})
+}
+
+// ImageMode converts every image to "RGB" (default), "L" (grayscale) or "RGBA".
+func ImageMode(mode string) Option {
+	return opt("ImageMode", func(c *config) error {
+		switch mode {
+		case "RGB":
+			c.imageMode = vision.ModeRGB
+		case "L":
+			c.imageMode = vision.ModeL
+		case "RGBA":
+			c.imageMode = vision.ModeRGBA
+		default:
+			return fmt.Errorf("ImageMode(%q): want RGB, L or RGBA", mode)
+		}
+		return nil
+	})
+}
+
+// Partitioning names the directories between an input directory and its files: with
+// Partitioning("label"), root/cat/1.jpg gets label "cat" (the ImageFolder layout).
+func Partitioning(fields ...string) Option {
+	return opt("Partitioning", func(c *config) error {
+		if len(fields) == 0 {
+			return fmt.Errorf("Partitioning(): name at least one field")
+		}
+		c.partitions = fields
+		return nil
+	})
+}
+
+// Shuffle reads files in an order shuffled with seed (Ray's shuffle="files"); the listing
+// finishes before the first file is read.
+func Shuffle(seed uint64) Option {
+	return opt("Shuffle", func(c *config) error { c.fileShuffle, c.fileSeed = true, seed; return nil })
+}
+
+// imagesPerTask is how many files one read task decodes into one block: enough that a block
+// is a useful batch, few enough that the first images arrive at once.
+const imagesPerTask = 16
+
+// ReadImages reads image files into a column "image" of HWC uint8 tensors: fixed-shape when a
+// size is given (or all images of a block share one), variable-shape otherwise, never an
+// error for mixed sizes. Files are decoded while later ones are still being listed. A file
+// that cannot be decoded fails the run naming the file; with Context.MaxErroredBlocks set,
+// each file is its own task so a bad one is skipped and listed in Stats. Options: ImageSize,
+// ImageMode, Partitioning, Shuffle, IncludePaths, IgnoreMissingPaths, FileExtensions
+// (default ImageExtensions).
+func ReadImages[P PathList](paths P, opts ...Option) *Dataset {
+	roots := pathsOf(paths)
+	c, err := parseOptions("ReadImages", opts, "ImageSize", "ImageMode", "Partitioning", "Shuffle", "IncludePaths", "IgnoreMissingPaths", "FileExtensions")
+	if err == nil && len(roots) == 0 {
+		err = fmt.Errorf("sluice: ReadImages: no paths given")
+	}
+	src := &imageSource{roots: roots, st: read.Local()}
+	if err == nil {
+		src.cfg = *c
+		exts := c.extensions
+		if exts == nil {
+			exts = ImageExtensions
+		}
+		src.list = read.ListOptions{Extensions: exts, IgnoreMissing: c.ignoreMiss}
+		if src.cfg.imageMode == 0 {
+			src.cfg.imageMode = vision.ModeRGB
+		}
+	}
+	return newDataset(&logicalOp{kind: opRead, name: "ReadImages", src: src}, err)
+}
+
+type imageSource struct {
+	roots []string
+	st    read.Storage
+	list  read.ListOptions
+	cfg   config
+}
+
+func (s *imageSource) name() string { return "ReadImages" }
+func (s *imageSource) describe() string {
+	d := strings.Join(s.roots, ", ")
+	if s.cfg.imageH > 0 {
+		d += fmt.Sprintf(" size=%dx%d", s.cfg.imageH, s.cfg.imageW)
+	}
+	return d
+}
+
+func (s *imageSource) tasks(p readParams) func(ctx context.Context, yield func(streaming.Input) error) error {
+	return func(ctx context.Context, yield func(streaming.Input) error) error {
+		per := imagesPerTask
+		if p.limit > 0 && p.limit < int64(per) {
+			per = int(p.limit)
+		}
+		if p.oneFilePerTask {
+			per = 1
+		}
+		var group []read.File
+		flush := func() error {
+			if len(group) == 0 {
+				return nil
+			}
+			files := group
+			group = nil
+			origin := files[0].Path
+			if len(files) > 1 {
+				origin = fmt.Sprintf("%s and %d more", files[0].Path, len(files)-1)
+			}
+			return yield(streaming.Input{Origin: origin, Read: func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error {
+				return s.decode(ctx, tc.Mem, files, p, emit)
+			}})
+		}
+		add := func(f read.File) error {
+			group = append(group, f)
+			if len(group) >= per {
+				return flush()
+			}
+			return nil
+		}
+		if s.cfg.fileShuffle {
+			var all []read.File
+			if err := read.ListFiles(ctx, s.st, s.roots, s.list, func(f read.File) error { all = append(all, f); return nil }); err != nil {
+				return err
+			}
+			rand.New(rand.NewPCG(s.cfg.fileSeed, 0)).Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+			for _, f := range all {
+				if err := add(f); err != nil {
+					return err
+				}
+			}
+			return flush()
+		}
+		if err := read.ListFiles(ctx, s.st, s.roots, s.list, add); err != nil {
+			return err
+		}
+		return flush()
+	}
+}
+
+// decode reads and decodes one group of files into one block.
+func (s *imageSource) decode(ctx context.Context, mem memory.Allocator, files []read.File, p readParams, emit streaming.Emit) error {
+	h, w, ch := s.cfg.imageH, s.cfg.imageW, s.cfg.imageMode.Channels()
+	var fixed *memory.Buffer // decode straight into the tensor buffer when the size is known
+	if h > 0 {
+		fixed = memory.NewResizableBuffer(mem)
+		fixed.Resize(len(files) * h * w * ch)
+		defer func() {
+			if fixed != nil {
+				fixed.Release()
+			}
+		}()
+	}
+	var imgs []tensor.Tensor
+	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		data, err := readAll(ctx, s.st, f.Path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Path, err)
+		}
+		opts := vision.DecodeOptions{Mode: s.cfg.imageMode, H: h, W: w}
+		if fixed != nil {
+			opts.Dst = fixed.Bytes()[i*h*w*ch : (i+1)*h*w*ch]
+		}
+		img, err := vision.DecodeBytes(data, opts)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Path, err)
+		}
+		if fixed == nil {
+			imgs = append(imgs, tensor.New(img.Pix, img.H, img.W, img.C).Tensor())
+		}
+	}
+	var col arrow.Array
+	var err error
+	if fixed != nil {
+		buf := fixed
+		fixed = nil
+		col, err = tensor.NewFixedFromBuffer(arrow.PrimitiveTypes.Uint8, []int{h, w, ch}, len(files), buf)
+	} else {
+		col, err = tensor.Stack(mem, imgs)
+	}
+	if err != nil {
+		return err
+	}
+	fields := []arrow.Field{{Name: "image", Type: col.DataType()}}
+	cols := []arrow.Array{col}
+	extra := func(name string, value func(f read.File) string) {
+		b := array.NewStringBuilder(mem)
+		for _, f := range files {
+			b.Append(value(f))
+		}
+		fields = append(fields, arrow.Field{Name: name, Type: arrow.BinaryTypes.String})
+		cols = append(cols, b.NewArray())
+		b.Release()
+	}
+	for depth, name := range s.cfg.partitions {
+		extra(name, func(f read.File) string { return s.partition(f.Path, depth) })
+	}
+	if s.cfg.includePaths {
+		extra("path", func(f read.File) string { return f.Path })
+	}
+	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(len(files)))
+	for _, c := range cols {
+		c.Release()
+	}
+	return emit(rec)
+}
+
+// partition returns the directory at depth under the input root a file was found in.
+func (s *imageSource) partition(path string, depth int) string {
+	for _, root := range s.roots {
+		rel, err := filepath.Rel(root, filepath.Dir(path))
+		if err != nil || strings.HasPrefix(rel, "..") || rel == "." {
+			continue
+		}
+		parts := strings.Split(rel, string(filepath.Separator))
+		if depth < len(parts) {
+			return parts[depth]
+		}
+	}
+	return ""
+}
+
+// readAll reads a whole file through the storage layer.
+func readAll(ctx context.Context, st read.Storage, path string) ([]byte, error) {
+	r, err := st.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}

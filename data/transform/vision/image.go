@@ -1,0 +1,134 @@
+// Package vision decodes images into plain HWC uint8 buffers and transforms them the way
+// PIL and torchvision do: an antialiased resize that matches Pillow's Image.resize, crops,
+// flips, grayscale, Gaussian blur, thumbnails, TrivialAugmentWide and ToTensor-style
+// normalization.
+//
+// The package knows nothing of Arrow or Datasets. Every function works on an [Image], a view
+// of a row-major height x width x channels byte buffer, so it can run inside any batch
+// function on a slice of a tensor column. Kernels are single-threaded on purpose: sluice's
+// executor already keeps every core busy, and a kernel that fans out would fight it.
+//
+// Decoding is pure Go by default (image/jpeg, image/png, image/gif and x/image's bmp,
+// tiff and webp), with JPEG chroma upsampling and colour conversion done the way
+// libjpeg-turbo (and so PIL) does them. Built with -tags libjpeg (cgo, Debian
+// libjpeg62-turbo-dev; see scripts/install-libjpeg.sh) JPEG goes through libjpeg-turbo,
+// DCT-scaled by 1/2, 1/4 or 1/8 when the requested size allows, and is bit-identical to
+// PIL at native size.
+//
+// Memory: functions that take a dst []uint8 write into it when it is long enough and
+// allocate otherwise; nothing here holds a reference after it returns. No function panics
+// on bad input; it returns an error prefixed "sluice: vision: ".
+package vision
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Mode is the pixel layout of an Image, named as in PIL.
+type Mode int
+
+const (
+	// ModeNative keeps the decoded file's own layout: L for grayscale files, RGBA for files
+	// with an alpha channel, RGB otherwise. It is the zero value.
+	ModeNative Mode = iota
+	// ModeL is 8-bit grayscale, one channel.
+	ModeL
+	// ModeRGB is three 8-bit channels.
+	ModeRGB
+	// ModeRGBA is four 8-bit channels, alpha not premultiplied.
+	ModeRGBA
+)
+
+// Channels returns the number of channels of m, or 0 for ModeNative.
+func (m Mode) Channels() int {
+	switch m {
+	case ModeL:
+		return 1
+	case ModeRGB:
+		return 3
+	case ModeRGBA:
+		return 4
+	}
+	return 0
+}
+
+// String returns PIL's name of the mode.
+func (m Mode) String() string {
+	switch m {
+	case ModeNative:
+		return "native"
+	case ModeL:
+		return "L"
+	case ModeRGB:
+		return "RGB"
+	case ModeRGBA:
+		return "RGBA"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// ModeOf returns the mode of an image with c channels (1, 3 or 4), or ModeNative.
+func ModeOf(c int) Mode {
+	switch c {
+	case 1:
+		return ModeL
+	case 3:
+		return ModeRGB
+	case 4:
+		return ModeRGBA
+	}
+	return ModeNative
+}
+
+// Image is a view of an 8-bit image stored height x width x channels, row-major, with no
+// padding between rows: the byte of channel c of pixel (x, y) is Pix[(y*W+x)*C+c]. C is
+// 1 (L), 3 (RGB) or 4 (RGBA). An Image does not own Pix; it may be a slice of a larger
+// buffer such as a tensor column.
+type Image struct {
+	H, W, C int
+	Pix     []uint8
+}
+
+// ErrInvalidImage is wrapped by errors about an Image whose fields disagree.
+var ErrInvalidImage = errors.New("invalid image")
+
+// New allocates a zeroed h x w x c image.
+func New(h, w, c int) (Image, error) {
+	if h <= 0 || w <= 0 || (c != 1 && c != 3 && c != 4) {
+		return Image{}, fmt.Errorf("sluice: vision: new image: %w: %dx%dx%d", ErrInvalidImage, h, w, c)
+	}
+	return Image{H: h, W: w, C: c, Pix: make([]uint8, h*w*c)}, nil
+}
+
+// Validate reports whether img's dimensions are positive, C is 1, 3 or 4, and Pix holds
+// exactly H*W*C bytes.
+func (img Image) Validate() error {
+	if img.H <= 0 || img.W <= 0 {
+		return fmt.Errorf("sluice: vision: %w: size %dx%d", ErrInvalidImage, img.H, img.W)
+	}
+	if img.C != 1 && img.C != 3 && img.C != 4 {
+		return fmt.Errorf("sluice: vision: %w: %d channels (want 1, 3 or 4)", ErrInvalidImage, img.C)
+	}
+	if len(img.Pix) != img.H*img.W*img.C {
+		return fmt.Errorf("sluice: vision: %w: %d bytes for %dx%dx%d", ErrInvalidImage, len(img.Pix), img.H, img.W, img.C)
+	}
+	return nil
+}
+
+// Mode returns the mode matching img.C.
+func (img Image) Mode() Mode { return ModeOf(img.C) }
+
+// Clone returns a copy of img with its own Pix.
+func (img Image) Clone() Image {
+	img.Pix = append([]uint8(nil), img.Pix...)
+	return img
+}
+
+// buffer returns dst[:n] when dst is long enough and a new slice otherwise.
+func buffer(dst []uint8, n int) []uint8 {
+	if cap(dst) >= n {
+		return dst[:n]
+	}
+	return make([]uint8, n)
+}
