@@ -88,6 +88,9 @@ func (ds *Dataset) start(ctx context.Context) (*execution, error) {
 		return nil, ds.err
 	}
 	ops := optimize(ds.op)
+	if err := checkColumns(ctx, ops); err != nil {
+		return nil, err
+	}
 	ops[0].params.oneFilePerTask = ds.context().MaxErroredBlocks != 0
 	e, err := streaming.Run(ctx, physical(ops), ds.context().executorOptions())
 	if err != nil {

@@ -318,7 +318,13 @@ func TestBadInputs(t *testing.T) {
 		{"batch size 0", func(c *Context) *Dataset { return Range(10).WithContext(c).MapBatches(nil, BatchSize(0)) }, nil, []string{"sluice: MapBatches: BatchSize(0): must be at least 1"}},
 		{"negative prefetch", func(c *Context) *Dataset { return Range(10).WithContext(c) }, []Option{Prefetch(-1)}, []string{"sluice: IterBatches: Prefetch(-1): must not be negative"}},
 		{"option that does not apply", func(c *Context) *Dataset { return Range(10).WithContext(c) }, []Option{IncludePaths()}, []string{"option IncludePaths does not apply"}},
-		{"unknown column", func(c *Context) *Dataset { return Range(10).WithContext(c).SelectColumns("nope") }, nil, []string{`sluice: SelectColumns([nope]): range[0:10] rows 0-9: no column "nope" (columns: [id])`}},
+		{"unknown column, caught before the run", func(c *Context) *Dataset { return Range(10).WithContext(c).SelectColumns("nope") }, nil, []string{`sluice: SelectColumns([nope]): no column "nope" (columns: [id])`}},
+		{"unknown rename after a limit, caught before the run", func(c *Context) *Dataset {
+			return Range(10).WithContext(c).Limit(5).RenameColumns(map[string]string{"x": "y"})
+		}, nil, []string{`sluice: RenameColumns(x->y): no column "x"`}},
+		{"unknown column after a user function, caught in the run", func(c *Context) *Dataset {
+			return Range(10).WithContext(c).MapBatches(func(ctx context.Context, b *Batch) (*Batch, error) { return b, nil }, Name("f")).DropColumns("nope")
+		}, nil, []string{`sluice: DropColumns([nope]): range[0:10] rows 0-9: no column "nope" (columns: [id])`}},
 		{"user error", func(c *Context) *Dataset {
 			return Range(3000).WithContext(c).MapBatches(func(ctx context.Context, b *Batch) (*Batch, error) {
 				if v, _ := b.Int64s("id"); v[0] >= 2048 {

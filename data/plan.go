@@ -68,6 +68,9 @@ type logicalOp struct {
 	needRows    int             // opMap: rows a task must have (MinRowsPerFile): blocks fusion
 	fuse        bool            // opMap: may fuse into the operator before it
 	actor       *actorSpec      // opMap: an actor stage (a pool per run)
+	// schemaOut, when set, computes the op's output schema from its input's (column ops), so
+	// a bad column name fails before the run starts.
+	schemaOut func(in *arrow.Schema) (*arrow.Schema, error)
 
 	limit int64 // opLimit
 }
@@ -219,4 +222,33 @@ func readName(src *logicalOp) string {
 		name += "[" + strings.Join(extra, " ") + "]"
 	}
 	return name
+}
+
+// checkColumns follows the schema from a source that knows it through the column operations
+// after it, and returns the first bad column name as an error, before anything runs. It stops
+// quietly at the first operator whose output it cannot know (a user function).
+func checkColumns(ctx context.Context, ops []*logicalOp) error {
+	sch, ok := ops[0].src.(schemaer)
+	if !ok {
+		return nil
+	}
+	if _, isFile := ops[0].src.(*parquetSource); isFile && len(ops) == 1 {
+		return nil // nothing to check; do not read a footer for it
+	}
+	schema, err := sch.schema(ctx, ops[0].params)
+	if err != nil {
+		return nil // the run reports source errors with their context
+	}
+	for _, o := range ops[1:] {
+		switch {
+		case o.kind == opLimit:
+		case o.schemaOut != nil:
+			if schema, err = o.schemaOut(schema); err != nil {
+				return fmt.Errorf("sluice: %s: %w", o.name, err)
+			}
+		default:
+			return nil
+		}
+	}
+	return nil
 }

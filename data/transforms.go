@@ -201,7 +201,8 @@ func (ds *Dataset) SelectColumns(cols ...string) *Dataset {
 	label := fmt.Sprintf("SelectColumns(%v)", cols)
 	return ds.derive(&logicalOp{
 		kind: opMap, name: label, fuse: true, oneToOne: true, project: cols,
-		stage: columnStage(label, func(b *Batch) (*Batch, error) { return b.Select(cols...) }),
+		stage:     columnStage(label, func(b *Batch) (*Batch, error) { return b.Select(cols...) }),
+		schemaOut: func(in *arrow.Schema) (*arrow.Schema, error) { return selectSchema(in, cols) },
 	}, err)
 }
 
@@ -212,6 +213,20 @@ func (ds *Dataset) DropColumns(cols ...string) *Dataset {
 	return ds.derive(&logicalOp{
 		kind: opMap, name: label, fuse: true, oneToOne: true,
 		stage: columnStage(label, func(b *Batch) (*Batch, error) { return b.Drop(cols...) }),
+		schemaOut: func(in *arrow.Schema) (*arrow.Schema, error) {
+			var keep []string
+			for _, c := range cols {
+				if len(in.FieldIndices(c)) == 0 {
+					return nil, fmt.Errorf("no column %q (columns: %v)", c, schemaNames(in))
+				}
+			}
+			for _, f := range in.Fields() {
+				if !slices.Contains(cols, f.Name) {
+					keep = append(keep, f.Name)
+				}
+			}
+			return selectSchema(in, keep)
+		},
 	}, nil)
 }
 
@@ -229,6 +244,20 @@ func (ds *Dataset) RenameColumns(names map[string]string) *Dataset {
 	label += ")"
 	return ds.derive(&logicalOp{
 		kind: opMap, name: label, fuse: true, oneToOne: true,
+		schemaOut: func(in *arrow.Schema) (*arrow.Schema, error) {
+			fields := slices.Clone(in.Fields())
+			for _, k := range keys {
+				if len(in.FieldIndices(k)) == 0 {
+					return nil, fmt.Errorf("no column %q (columns: %v)", k, schemaNames(in))
+				}
+			}
+			for i := range fields {
+				if n, ok := names[fields[i].Name]; ok {
+					fields[i].Name = n
+				}
+			}
+			return arrow.NewSchema(fields, nil), nil
+		},
 		stage: columnStage(label, func(b *Batch) (*Batch, error) {
 			for _, k := range keys {
 				if len(b.rec.Schema().FieldIndices(k)) == 0 {
@@ -271,4 +300,17 @@ func reflectNil(v any) bool {
 		return f == nil
 	}
 	return false
+}
+
+// selectSchema is the schema with only cols, in that order.
+func selectSchema(in *arrow.Schema, cols []string) (*arrow.Schema, error) {
+	var fields []arrow.Field
+	for _, c := range cols {
+		idx := in.FieldIndices(c)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("no column %q (columns: %v)", c, schemaNames(in))
+		}
+		fields = append(fields, in.Field(idx[0]))
+	}
+	return arrow.NewSchema(fields, nil), nil
 }
