@@ -32,6 +32,8 @@ type Context struct {
 	MaxErroredBlocks int
 	// Unordered lets blocks overtake each other for throughput (default: input order).
 	Unordered bool
+	// NoProgress turns off the progress bars a run draws on stderr when it is a terminal.
+	NoProgress bool
 }
 
 var (

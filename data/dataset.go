@@ -79,7 +79,8 @@ func (ds *Dataset) Stats() streaming.Stats {
 // execution is one run with its stats recorded on the Dataset when it closes.
 type execution struct {
 	*streaming.Execution
-	ds *Dataset
+	ds       *Dataset
+	progress *progressBars
 }
 
 // start plans and starts a run of ds.
@@ -96,13 +97,15 @@ func (ds *Dataset) start(ctx context.Context) (*execution, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &execution{Execution: e, ds: ds}, nil
+	return &execution{Execution: e, ds: ds, progress: ds.startProgress(e)}, nil
 }
 
 // close ends the run and records its stats.
 func (e *execution) close() error {
 	err := e.Execution.Close()
 	st := e.Execution.Stats()
+	e.progress.finish(st)
+	e.progress = nil
 	e.ds.last.mu.Lock()
 	e.ds.last.stats, e.ds.last.ran = st, true
 	e.ds.last.mu.Unlock()

@@ -130,6 +130,9 @@ func (e *Execution) Stats() Stats {
 	}
 }
 
+// snapshotEvery is how often the scheduler publishes live stats.
+const snapshotEvery = 100 * time.Millisecond
+
 // task is one running task as the scheduler sees it.
 type task struct {
 	op     *opState
@@ -301,8 +304,16 @@ func (s *scheduler) run() {
 	listing := true
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	lastSnap := time.Now()
 	for s.err == nil {
 		memBlocked := s.schedule()
+		if now := time.Now(); now.Sub(lastSnap) >= snapshotEvery {
+			// Live figures for Execution.Stats (progress bars read them).
+			lastSnap = now
+			s.mu.Lock()
+			s.stats = s.snapshotLocked()
+			s.mu.Unlock()
+		}
 		last := s.ops[len(s.ops)-1]
 		if last.done() {
 			break
@@ -317,8 +328,12 @@ func (s *scheduler) run() {
 			outCh, head = s.out, last.outQueue[0].rec
 		}
 		var tick <-chan time.Time
-		if memBlocked {
+		switch {
+		case memBlocked:
 			timer.Reset(time.Millisecond)
+			tick = timer.C
+		default:
+			timer.Reset(snapshotEvery)
 			tick = timer.C
 		}
 		select {
@@ -430,6 +445,9 @@ func (s *scheduler) shutdown() {
 	}
 	s.mu.Lock()
 	s.stats = s.snapshotLocked()
+	for i := range s.stats.Ops {
+		s.stats.Ops[i].ActiveTasks, s.stats.Ops[i].QueuedBytes = 0, 0
+	}
 	s.mu.Unlock()
 	close(s.out)
 }
@@ -846,17 +864,20 @@ func (s *scheduler) snapshot() Stats {
 
 func (s *scheduler) snapshotLocked() Stats {
 	st := Stats{
+		LiveMemory:   s.opts.Mem.Live(),
 		Wall:         time.Since(s.start),
 		CPUTime:      processCPU() - s.cpuStart,
 		PeakMemory:   s.opts.Mem.Peak(),
 		MemoryBudget: s.opts.MemoryBudget,
 		CPUs:         s.opts.CPUs,
 	}
-	for _, o := range s.ops {
+	for i, o := range s.ops {
 		os := o.stats
 		if !os.first.IsZero() && !os.last.IsZero() {
 			os.Wall = os.last.Sub(os.first)
 		}
+		os.ActiveTasks = o.running - len(o.parked)
+		os.QueuedBytes = s.downstreamBytes(i)
 		os.Skipped = slices.Clone(os.Skipped)
 		st.Ops = append(st.Ops, os)
 	}

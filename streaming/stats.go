@@ -29,6 +29,10 @@ type OpStats struct {
 	Skipped []string
 	// Actors are an actor stage's pool figures (nil for task stages).
 	Actors *actorpool.Stats
+	// ActiveTasks and QueuedBytes are the operator's running tasks and its output waiting
+	// downstream at the time of the snapshot (zero once the run has ended).
+	ActiveTasks int
+	QueuedBytes int64
 
 	first, last time.Time
 }
@@ -41,7 +45,9 @@ type Stats struct {
 	// PeakMemory is the most bytes the run's allocator had live at once; MemoryBudget the limit
 	// the scheduler worked to.
 	PeakMemory, MemoryBudget int64
-	CPUs                     int
+	// LiveMemory is the run's allocator's live bytes at the snapshot.
+	LiveMemory int64
+	CPUs       int
 }
 
 // String is a readable report, one paragraph per operator.

@@ -45,6 +45,11 @@ type DecodeOptions struct {
 	Dst []uint8
 	// PureGo decodes JPEG with image/jpeg even in a build with the libjpeg tag.
 	PureGo bool
+	// Draft lets libjpeg scale down in the DCT until the image is just above H x W, as
+	// PIL's Image.draft does, instead of stopping at twice H x W: faster on large
+	// photos (1/8 instead of 1/4 for 2400x1800 to 224), but on images with fine detail
+	// up to about 2 levels (mean) from a full decode. The pure-Go decoder ignores it.
+	Draft bool
 }
 
 // JPEGDecoder names the JPEG decoder Decode uses in this build: "libjpeg-turbo" when

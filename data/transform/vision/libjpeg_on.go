@@ -122,16 +122,16 @@ const libjpegAvailable = true
 var errUseGo = errors.New("libjpeg: use the Go decoder")
 
 // dctScale returns the largest libjpeg DCT scale denominator (8, 4, 2 or 1) whose
-// output is still at least twice h x w. The exact antialiased resize that follows then
-// shrinks by 2x or more, which keeps the result within a level or two of a full-size
-// decode (PIL's thumbnail drafts with the same factor-2 gap); scaling all the way down
-// to h x w measured 5 levels off on a noisy image.
-func dctScale(srcH, srcW, h, w int) int {
+// output is still at least gap times h x w. With gap 2 (the default) the exact
+// antialiased resize that follows shrinks by 2x or more, which keeps the result within a
+// level or two of a full-size decode (PIL's thumbnail drafts with the same gap); gap 1
+// is PIL's Image.draft, measured up to 5 levels off on a noisy image.
+func dctScale(srcH, srcW, h, w, gap int) int {
 	if h <= 0 || w <= 0 {
 		return 1
 	}
 	for _, d := range []int{8, 4, 2} {
-		if (srcW+d-1)/d >= 2*w && (srcH+d-1)/d >= 2*h {
+		if (srcW+d-1)/d >= gap*w && (srcH+d-1)/d >= gap*h {
 			return d
 		}
 	}
@@ -159,10 +159,14 @@ func libjpegCall(data []byte, channels, denom int, out []uint8) (h, w, c int, er
 }
 
 // decodeLibjpeg decodes a JPEG with libjpeg-turbo, DCT-scaled by 1/2, 1/4 or 1/8 when the
-// requested size is at most a quarter, an eighth or a sixteenth of the source, then
-// resized exactly with ResizeTo.
+// requested size is at most a quarter, an eighth or a sixteenth of the source (half,
+// quarter, eighth with opts.Draft), then resized exactly with ResizeTo.
 func decodeLibjpeg(data []byte, cfg image.Config, opts DecodeOptions) (Image, error) {
-	denom := dctScale(cfg.Height, cfg.Width, opts.H, opts.W)
+	gap := 2
+	if opts.Draft {
+		gap = 1
+	}
+	denom := dctScale(cfg.Height, cfg.Width, opts.H, opts.W, gap)
 	h, w, c, err := libjpegCall(data, opts.Mode.Channels(), denom, nil)
 	if errors.Is(err, errUseGo) {
 		return decodeGo(data, opts, "jpeg")

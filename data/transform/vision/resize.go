@@ -133,7 +133,9 @@ type coeffs struct {
 	n     []int
 	k     []int32
 	// swar says every weight is >= 0 and the kernel short enough for the two-lane
-	// horizontal pass (see resampleHorizontalSWAR3).
+	// horizontal pass (see resampleHorizontalSWAR3). The same trick on the vertical
+	// pass (two neighbouring samples per word) measured slower: packing costs more than
+	// the multiplies it saves in that already simple loop.
 	swar bool
 }
 
@@ -427,10 +429,6 @@ func lane8(v uint32) uint8 { return uint8(min(v>>precisionBits, 255)) }
 // resampleVertical accumulates whole source rows into a row of sums, which walks memory
 // in order; integer addition makes the result identical to Pillow's per-pixel loop.
 func resampleVertical(out, in Image, c coeffs) {
-	if c.swar {
-		resampleVerticalSWAR(out, in, c)
-		return
-	}
 	const half = 1 << (precisionBits - 1)
 	stride := in.W * in.C
 	acc := make([]int32, stride)
@@ -450,59 +448,6 @@ func resampleVertical(out, in Image, c coeffs) {
 		dst = dst[:len(acc)]
 		for i, s := range acc {
 			dst[i] = clip8(s)
-		}
-	}
-}
-
-// resampleVerticalSWAR is resampleVertical for weights >= 0 with two neighbouring
-// samples of a row per uint64 (exact for the reason given at
-// resampleHorizontalSWAR3). Source rows are packed once each into a ring of ksize
-// packed rows: an output row reads at most ksize consecutive source rows and the
-// windows only move down, so the ring always holds the current window.
-func resampleVerticalSWAR(out, in Image, c coeffs) {
-	const half2 = 1<<(precisionBits-1) | 1<<(precisionBits-1)<<32
-	rowLen := in.W * in.C
-	words := (rowLen + 1) / 2
-	ring := make([]uint64, c.ksize*words)
-	acc := make([]uint64, words)
-	next := 0 // first source row not yet packed
-	for yy := range out.H {
-		lo, n := c.min[yy], c.n[yy]
-		for ; next < lo+n; next++ {
-			if next < lo {
-				continue // never read
-			}
-			src := in.Pix[next*rowLen : (next+1)*rowLen]
-			dst := ring[(next%c.ksize)*words : (next%c.ksize+1)*words]
-			i := 0
-			for ; i+1 < len(src); i += 2 {
-				dst[i/2] = uint64(src[i]) | uint64(src[i+1])<<32
-			}
-			if i < len(src) {
-				dst[i/2] = uint64(src[i])
-			}
-		}
-		for i := range acc {
-			acc[i] = half2
-		}
-		k := c.k[yy*c.ksize : yy*c.ksize+n]
-		for j, kv := range k {
-			r := (lo + j) % c.ksize
-			row := ring[r*words : (r+1)*words]
-			row = row[:len(acc)]
-			w := uint64(kv)
-			for i, v := range row {
-				acc[i] += v * w
-			}
-		}
-		dst := out.Pix[yy*rowLen : (yy+1)*rowLen]
-		i := 0
-		for ; i+1 < len(dst); i += 2 {
-			v := acc[i/2]
-			dst[i], dst[i+1] = lane8(uint32(v)), lane8(uint32(v>>32))
-		}
-		if i < len(dst) {
-			dst[i] = lane8(uint32(acc[i/2]))
 		}
 	}
 }

@@ -43,33 +43,3 @@ func TestSWARMatchesScalar(t *testing.T) {
 		t.Fatal("bicubic has negative weights but is marked for SWAR")
 	}
 }
-
-func TestSWARVerticalMatchesScalar(t *testing.T) {
-	rng := NewRand(11)
-	tests := []struct{ sh, h, w, c int }{
-		{375, 224, 224, 3}, {7, 3, 5, 1}, {5, 9, 3, 3}, {40, 11, 7, 4}, {2000, 3, 9, 1}, {6, 301, 4, 3},
-	}
-	for _, f := range []Filter{Bilinear, Box, Hamming} {
-		for _, tt := range tests {
-			t.Run(fmt.Sprintf("%v_%d_to_%dx%dx%d", f, tt.sh, tt.h, tt.w, tt.c), func(t *testing.T) {
-				src := Image{H: tt.sh, W: tt.w, C: tt.c, Pix: make([]uint8, tt.sh*tt.w*tt.c)}
-				for i := range src.Pix {
-					src.Pix[i] = uint8(rng.IntN(256))
-					if i%3 == 0 {
-						src.Pix[i] = 255
-					}
-				}
-				ff, _ := f.kernel()
-				c := precomputeCoeffs(tt.sh, tt.h, ff)
-				got := Image{H: tt.h, W: tt.w, C: tt.c, Pix: make([]uint8, tt.h*tt.w*tt.c)}
-				resampleVertical(got, src, c)
-				c.swar = false
-				want := Image{H: tt.h, W: tt.w, C: tt.c, Pix: make([]uint8, tt.h*tt.w*tt.c)}
-				resampleVertical(want, src, c)
-				if m, worst := mad(t, got, want); worst != 0 {
-					t.Fatalf("SWAR differs from scalar: MAD %v, max %d", m, worst)
-				}
-			})
-		}
-	}
-}
