@@ -205,10 +205,11 @@ func TestParquetDictionaryPolicy(t *testing.T) {
 		opts       []ParquetOption
 		wantIDDict bool // the int64 column
 		wantXDict  bool // the float64 column
+		wantSDict  bool // the string column
 	}{
-		{"default: all but floats", nil, true, false},
-		{"on", []ParquetOption{ParquetDictionary(true)}, true, true},
-		{"off", []ParquetOption{ParquetDictionary(false)}, false, false},
+		{"default: strings only", nil, false, false, true},
+		{"on", []ParquetOption{ParquetDictionary(true)}, true, true, true},
+		{"off", []ParquetOption{ParquetDictionary(false)}, false, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,7 +233,7 @@ func TestParquetDictionaryPolicy(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rdr.Close()
-			for col, want := range map[int]bool{0: tt.wantIDDict, 1: tt.wantXDict} {
+			for col, want := range map[int]bool{0: tt.wantIDDict, 1: tt.wantXDict, 2: tt.wantSDict} {
 				cc, err := rdr.MetaData().RowGroup(0).ColumnChunk(col)
 				if err != nil {
 					t.Fatal(err)
