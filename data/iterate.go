@@ -28,18 +28,10 @@ type batchOrErr struct {
 // as the last element. Options: BatchSize, Prefetch, DropLast, LocalShuffle.
 func (ds *Dataset) IterBatches(ctx context.Context, opts ...Option) iter.Seq2[*Batch, error] {
 	return func(yield func(*Batch, error) bool) {
-		c, err := parseOptions("IterBatches", opts, "BatchSize", "Prefetch", "DropLast", "LocalShuffle")
+		c, size, prefetch, err := parseIterOptions(opts)
 		if err != nil {
 			yield(nil, err)
 			return
-		}
-		size := c.batchSize
-		if size == 0 {
-			size = defaultIterBatchSize
-		}
-		prefetch := 1
-		if c.set["Prefetch"] {
-			prefetch = c.prefetch
 		}
 		parent := ctx
 		ctx, cancel := context.WithCancel(ctx)
@@ -51,6 +43,23 @@ func (ds *Dataset) IterBatches(ctx context.Context, opts ...Option) iter.Seq2[*B
 		}
 		ds.iterate(parent, ctx, cancel, e, c, size, prefetch, yield)
 	}
+}
+
+// parseIterOptions reads the options of an iteration with their defaults (batch size 256,
+// prefetch 1).
+func parseIterOptions(opts []Option) (c *config, size, prefetch int, err error) {
+	c, err = parseOptions("IterBatches", opts, "BatchSize", "Prefetch", "DropLast", "LocalShuffle")
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	size, prefetch = c.batchSize, 1
+	if size == 0 {
+		size = defaultIterBatchSize
+	}
+	if c.set["Prefetch"] {
+		prefetch = c.prefetch
+	}
+	return c, size, prefetch, nil
 }
 
 // iterate runs the batcher over src on its own goroutine and yields its batches.

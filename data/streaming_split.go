@@ -114,18 +114,10 @@ type Shard struct {
 // options as Dataset.IterBatches. It waits until every shard has finished the previous epoch.
 func (sh *Shard) IterBatches(ctx context.Context, opts ...Option) iter.Seq2[*Batch, error] {
 	return func(yield func(*Batch, error) bool) {
-		c, err := parseOptions("IterBatches", opts, "BatchSize", "Prefetch", "DropLast", "LocalShuffle")
+		c, size, prefetch, err := parseIterOptions(opts)
 		if err != nil {
 			yield(nil, err)
 			return
-		}
-		size := c.batchSize
-		if size == 0 {
-			size = defaultIterBatchSize
-		}
-		prefetch := 1
-		if c.set["Prefetch"] {
-			prefetch = c.prefetch
 		}
 		q, err := sh.s.join(ctx, sh.i)
 		if err != nil {

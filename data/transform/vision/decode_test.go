@@ -80,6 +80,8 @@ func TestDecodeFormats(t *testing.T) {
 		{"jpeg vs PIL", readTestdata(t, "small.jpg"), ModeRGB, load(t, "small_jpg_pil.png", ModeRGB), 0.5},
 		{"jpeg 4:2:2 vs PIL", readTestdata(t, "small_422.jpg"), ModeRGB, load(t, "small_422_jpg_pil.png", ModeRGB), 0.5},
 		{"tiny jpeg vs PIL", readTestdata(t, "tiny.jpg"), ModeRGB, load(t, "tiny_jpg_pil.png", ModeRGB), 0.5},
+		{"cmyk jpeg vs PIL", readTestdata(t, "small_cmyk.jpg"), ModeRGB, load(t, "small_cmyk_jpg_pil.png", ModeRGB), 0.5},
+		{"gray jpeg vs PIL", readTestdata(t, "small_L.jpg"), ModeNative, load(t, "small_L_jpg_pil.png", ModeL), 0.5},
 		{"png rgba to rgb", readTestdata(t, "small_RGBA.png"), ModeRGB, small, 0.01},
 	}
 	for _, tt := range tests {

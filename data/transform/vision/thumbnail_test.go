@@ -59,25 +59,3 @@ func TestThumbnailReducesLikePIL(t *testing.T) {
 	}
 	requireClose(t, got, load(t, "thumb_big_64.png", ModeRGB), 0.01)
 }
-
-func TestReduceMatchesPIL(t *testing.T) {
-	tests := []struct {
-		src, ref string
-		fy, fx   int
-	}{
-		{"small.png", "reduce_small_3x5.png", 5, 3},
-		{"large.png", "reduce_large_7x4.png", 4, 7},
-	}
-	for _, tt := range tests {
-		t.Run(tt.ref, func(t *testing.T) {
-			got, err := Reduce(load(t, tt.src, ModeRGB), tt.fy, tt.fx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			requireClose(t, got, load(t, tt.ref, ModeRGB), 0.01)
-		})
-	}
-	if _, err := Reduce(load(t, "small.png", ModeRGB), 0, 2); err == nil {
-		t.Fatal("factor 0: want error")
-	}
-}
