@@ -194,3 +194,34 @@ func TestStreamingSplitSlowConsumer(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamingSplitEarlyStop: both shards break out after one batch; the epoch's run must end
+// (no goroutine left, checked by testContext) and the next epoch must start.
+func TestStreamingSplitEarlyStop(t *testing.T) {
+	c := testContext(t)
+	c.MemoryBudget = 256 << 10
+	split, err := Range(1_000_000).WithContext(c).StreamingSplit(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer split.Close()
+	for epoch := 0; epoch < 2; epoch++ {
+		var wg sync.WaitGroup
+		for i := 0; i < 2; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, err := range split.Shard(i).IterBatches(context.Background(), BatchSize(10)) {
+					if err != nil {
+						t.Error(err)
+					}
+					break
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if st := split.Stats(); st.Epochs != 2 {
+		t.Fatalf("epochs %d", st.Epochs)
+	}
+}

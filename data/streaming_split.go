@@ -305,6 +305,18 @@ func (s *StreamingSplit) done(i int, rows, blocks int64, wait time.Duration) {
 	st.Rows += rows
 	st.Blocks += blocks
 	st.Wait += wait
+	// Once every shard is done with the epoch, end its run: a shard may have stopped early,
+	// leaving the dispatcher waiting on a full queue.
+	all := true
+	for j := range s.finished {
+		all = all && s.finished[j] == s.epoch
+	}
+	if all {
+		s.cancel()
+		for _, q := range s.queues {
+			q.abandon()
+		}
+	}
 	s.cond.Broadcast()
 }
 
@@ -332,10 +344,8 @@ func (src *shardSource) Next(ctx context.Context) (arrow.RecordBatch, error) {
 func (src *shardSource) close() error {
 	if !src.closed {
 		src.closed = true
-		if !src.s.equal {
-			// A shared queue stays open for the other shards.
-		} else {
-			src.q.abandon()
+		if src.s.equal {
+			src.q.abandon() // a shared queue (no Equal) stays open for the other shards
 		}
 		src.s.done(src.i, src.rows, src.blocks, src.wait)
 	}
