@@ -1,0 +1,239 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/sluicedata/sluice/data/read"
+	"github.com/sluicedata/sluice/data/write"
+	"github.com/sluicedata/sluice/storage"
+	_ "github.com/sluicedata/sluice/storage/s3"
+)
+
+// s3BenchRows x 4 random 8-byte columns: a 32 MB Parquet file that compression cannot shrink,
+// in 4 row groups.
+const s3BenchRows = 1 << 20
+
+// BenchmarkS3ParquetRead reads one Parquet file through read.ReadParquet from local disk and
+// from an S3 server on loopback, in MB/s of file bytes. The server is versitygw when
+// SLUICE_VERSITYGW_ENDPOINT is set (scripts/versitygw.sh prints it; the bucket is
+// SLUICE_VERSITYGW_BUCKET, default "sluice"), else gofakes3 in this process, which competes
+// with the reader for the 2 cores. Goal: S3 reaches 70% of local.
+//
+//   - local: the OS file through read.Default().
+//   - s3: the same bytes as an object, with the default 4 MiB blocks and prefetch.
+//   - s3-1m-blocks: 1 MiB blocks, the size of the Parquet reader's buffered reads.
+//   - s3-no-readahead: every ReadAt is its own range request, nothing is prefetched.
+//   - s3-stream-only: the object streamed by one GET without decoding: the link's speed.
+func BenchmarkS3ParquetRead(b *testing.B) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(b, 0)
+	ctx := context.Background()
+	dir := b.TempDir()
+	local := writeS3BenchParquet(b, mem, dir)
+	data, err := os.ReadFile(local)
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	base, opts, stop := s3BenchServer(b)
+	defer stop()
+	upload := &storage.FS{}
+	defer upload.Close()
+	obj, err := upload.Resolve(ctx, base+"/bench/data.parquet?"+opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := upload.Create(ctx, obj)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w.Write(data)
+	if err := w.Commit(); err != nil {
+		b.Fatal(err)
+	}
+
+	run := func(b *testing.B, st read.Storage, path string) {
+		f := read.File{Path: path, Size: int64(len(data))}
+		var rows int64
+		for b.Loop() {
+			rows = 0
+			err := read.ReadParquet(ctx, mem, st, f, read.ParquetOptions{}, func(rec arrow.RecordBatch) error {
+				rows += rec.NumRows()
+				rec.Release()
+				return nil
+			})
+			if err != nil || rows != s3BenchRows {
+				b.Fatalf("%d rows, %v", rows, err)
+			}
+		}
+		b.ReportMetric(float64(len(data))*float64(b.N)/b.Elapsed().Seconds()/1e6, "MB/s")
+	}
+	b.Run("local", func(b *testing.B) { run(b, read.Default(), local) })
+	// The link: the object streamed to io.Discard by one GET, no decoding.
+	b.Run("s3-stream-only", func(b *testing.B) {
+		fs := &storage.FS{}
+		defer fs.Close()
+		p, err := fs.Resolve(ctx, obj+"?"+opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			rc, err := fs.Open(ctx, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := io.Copy(io.Discard, rc)
+			rc.Close()
+			if err != nil || n != int64(len(data)) {
+				b.Fatalf("%d bytes, %v", n, err)
+			}
+		}
+		b.ReportMetric(float64(len(data))*float64(b.N)/b.Elapsed().Seconds()/1e6, "MB/s")
+	})
+	for _, tc := range []struct {
+		name  string
+		ahead int64
+	}{{"s3", 0}, {"s3-1m-blocks", 1 << 20}, {"s3-no-readahead", -1}} {
+		b.Run(tc.name, func(b *testing.B) {
+			fs := &storage.FS{ReadAhead: tc.ahead}
+			defer fs.Close()
+			p, err := fs.Resolve(ctx, obj+"?"+opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			run(b, read.NewStorage(fs), p)
+		})
+	}
+}
+
+// s3ListObjects is how many objects BenchmarkS3ListFirstFile lists: the goal is that
+// listing 100,000 small objects delays the first row by under 1 s.
+const s3ListObjects = 100_000
+
+// BenchmarkS3ListFirstFile lists 100,000 objects through read.ListFiles from gofakes3 in this
+// process and reports the time until the first file reaches the caller (ms/first: reading can
+// start then, while later pages are still listed) and for the whole listing (ms/list).
+func BenchmarkS3ListFirstFile(b *testing.B) {
+	ctx := context.Background()
+	b.Setenv("AWS_ACCESS_KEY_ID", "sluice")
+	b.Setenv("AWS_SECRET_ACCESS_KEY", "sluice-secret")
+	b.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	b.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	backend := s3mem.New()
+	if err := backend.CreateBucket("bench"); err != nil {
+		b.Fatal(err)
+	}
+	for i := range s3ListObjects {
+		key := fmt.Sprintf("many/part-%06d.json", i)
+		if _, err := backend.PutObject("bench", key, map[string]string{}, strings.NewReader("{}"), 2, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	defer srv.Close()
+	fs := &storage.FS{}
+	defer fs.Close()
+	root, err := fs.Resolve(ctx, "s3://bench/many?endpoint="+url.QueryEscape(srv.URL)+"&use_path_style=true&region=us-east-1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := read.NewStorage(fs)
+	var first, total time.Duration
+	for b.Loop() {
+		start := time.Now()
+		n := 0
+		err := read.ListFiles(ctx, st, []string{root}, read.ListOptions{Extensions: []string{"json"}}, func(read.File) error {
+			if n == 0 {
+				first += time.Since(start)
+			}
+			n++
+			return nil
+		})
+		total += time.Since(start)
+		if err != nil || n != s3ListObjects {
+			b.Fatalf("listed %d, %v", n, err)
+		}
+	}
+	b.ReportMetric(first.Seconds()*1e3/float64(b.N), "ms/first")
+	b.ReportMetric(total.Seconds()*1e3/float64(b.N), "ms/list")
+}
+
+// writeS3BenchParquet writes the benchmark file under dir and returns its path.
+func writeS3BenchParquet(b *testing.B, mem memory.Allocator, dir string) string {
+	b.Helper()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "r", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "u", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "n", Type: arrow.PrimitiveTypes.Float64},
+	}, nil)
+	fw, err := write.NewFiles(context.Background(), write.Local(), write.Parquet(write.ParquetAllocator(mem),
+		write.ParquetDictionary(false), write.ParquetRowGroupRows(s3BenchRows/4)), write.FilesOptions{Dir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fw.Abort()
+	rng := rand.New(rand.NewPCG(3, 4))
+	bld := array.NewRecordBuilder(mem, schema)
+	defer bld.Release()
+	for from := 0; from < s3BenchRows; from += 1 << 16 {
+		for i := range 1 << 16 {
+			bld.Field(0).(*array.Int64Builder).Append(int64(from + i))
+			bld.Field(1).(*array.Int64Builder).Append(rng.Int64())
+			bld.Field(2).(*array.Float64Builder).Append(rng.Float64())
+			bld.Field(3).(*array.Float64Builder).Append(rng.NormFloat64())
+		}
+		rec := bld.NewRecordBatch()
+		err := fw.Write(rec)
+		rec.Release()
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	paths, err := fw.Close()
+	if err != nil || len(paths) != 1 {
+		b.Fatalf("wrote %q, %v", paths, err)
+	}
+	return filepath.Clean(paths[0])
+}
+
+// s3BenchServer returns the s3://bucket URL of the benchmark's S3 server, the URL options
+// that reach it, and a stop function.
+func s3BenchServer(b *testing.B) (bucketURL, opts string, stop func()) {
+	options := func(endpoint string) string {
+		return "endpoint=" + url.QueryEscape(endpoint) + "&use_path_style=true&region=us-east-1"
+	}
+	if ep := os.Getenv("SLUICE_VERSITYGW_ENDPOINT"); ep != "" {
+		bucket := os.Getenv("SLUICE_VERSITYGW_BUCKET")
+		if bucket == "" {
+			bucket = "sluice"
+		}
+		return "s3://" + bucket, options(ep), func() {}
+	}
+	b.Setenv("AWS_ACCESS_KEY_ID", "sluice")
+	b.Setenv("AWS_SECRET_ACCESS_KEY", "sluice-secret")
+	b.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	b.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	backend := s3mem.New()
+	if err := backend.CreateBucket("bench"); err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	return "s3://bench", options(srv.URL), srv.Close
+}
