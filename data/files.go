@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data/read"
+	"github.com/sluicedata/sluice/storage"
 	"github.com/sluicedata/sluice/streaming"
 	"github.com/sluicedata/sluice/tensor"
 )
@@ -46,7 +47,11 @@ func (s *fileSource) canProject() bool { return true }
 
 func (s *fileSource) tasks(p readParams) func(ctx context.Context, yield func(streaming.Input) error) error {
 	return func(ctx context.Context, yield func(streaming.Input) error) error {
-		return read.ListFiles(ctx, s.st, s.paths, s.list, func(f read.File) error {
+		paths, err := resolvePaths(ctx, s.paths)
+		if err != nil {
+			return err
+		}
+		return read.ListFiles(ctx, s.st, paths, s.list, func(f read.File) error {
 			return yield(streaming.Input{Origin: f.Path, Read: func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error {
 				return s.readFile(ctx, tc.Mem, f, p, emit)
 			}})
@@ -103,6 +108,20 @@ func (s *fileSource) readFile(ctx context.Context, mem memory.Allocator, f read.
 	return err
 }
 
+// resolvePaths checks user paths against the storage layer: URLs lose their options (recorded
+// for their bucket), and a scheme without a driver is an error saying which import to add.
+func resolvePaths(ctx context.Context, paths []string) ([]string, error) {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		r, err := storage.Default().Resolve(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
 // files makes the Dataset of a file source after parsing the options common to file readers.
 func files(format string, paths []string, opts []Option, allowed []string, defaultExt []string, mk func(c *config) (fileReader, bool)) *Dataset {
 	allowed = append(allowed, "IncludePaths", "IgnoreMissingPaths", "FileExtensions")
@@ -110,7 +129,7 @@ func files(format string, paths []string, opts []Option, allowed []string, defau
 	if err == nil && len(paths) == 0 {
 		err = fmt.Errorf("sluice: %s: no paths given", format)
 	}
-	src := &fileSource{format: format, paths: paths, st: read.Local()}
+	src := &fileSource{format: format, paths: paths, st: read.Default()}
 	if err == nil {
 		exts := c.extensions
 		if exts == nil {
@@ -233,7 +252,11 @@ type parquetSource struct{ *fileSource }
 
 func (s *parquetSource) count(ctx context.Context) (int64, error) {
 	var n int64
-	err := read.ListFiles(ctx, s.st, s.paths, s.list, func(f read.File) error {
+	paths, err := resolvePaths(ctx, s.paths)
+	if err != nil {
+		return 0, &streaming.OpError{Op: s.format, Err: err}
+	}
+	err = read.ListFiles(ctx, s.st, paths, s.list, func(f read.File) error {
 		_, rows, err := read.ParquetInfo(ctx, s.st, f)
 		n += rows
 		return err
@@ -246,7 +269,11 @@ func (s *parquetSource) count(ctx context.Context) (int64, error) {
 
 func (s *parquetSource) schema(ctx context.Context, p readParams) (*arrow.Schema, error) {
 	var sc *arrow.Schema
-	err := read.ListFiles(ctx, s.st, s.paths, s.list, func(f read.File) error {
+	paths, err := resolvePaths(ctx, s.paths)
+	if err != nil {
+		return nil, &streaming.OpError{Op: s.format, Err: err}
+	}
+	err = read.ListFiles(ctx, s.st, paths, s.list, func(f read.File) error {
 		if sc != nil {
 			return nil
 		}

@@ -84,7 +84,7 @@ func ReadImages[P PathList](paths P, opts ...Option) *Dataset {
 	if err == nil && len(roots) == 0 {
 		err = fmt.Errorf("sluice: ReadImages: no paths given")
 	}
-	src := &imageSource{roots: roots, st: read.Local()}
+	src := &imageSource{roots: roots, st: read.Default()}
 	if err == nil {
 		src.cfg = *c
 		exts := c.extensions
@@ -117,6 +117,10 @@ func (s *imageSource) describe() string {
 
 func (s *imageSource) tasks(p readParams) func(ctx context.Context, yield func(streaming.Input) error) error {
 	return func(ctx context.Context, yield func(streaming.Input) error) error {
+		roots, err := resolvePaths(ctx, s.roots)
+		if err != nil {
+			return err
+		}
 		per := imagesPerTask
 		if p.limit > 0 && p.limit < int64(per) {
 			per = int(p.limit)
@@ -136,7 +140,7 @@ func (s *imageSource) tasks(p readParams) func(ctx context.Context, yield func(s
 				origin = fmt.Sprintf("%s and %d more", files[0].Path, len(files)-1)
 			}
 			return yield(streaming.Input{Origin: origin, Read: func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error {
-				return s.decode(ctx, tc.Mem, files, p, emit)
+				return s.decode(ctx, tc.Mem, files, roots, emit)
 			}})
 		}
 		add := func(f read.File) error {
@@ -148,7 +152,7 @@ func (s *imageSource) tasks(p readParams) func(ctx context.Context, yield func(s
 		}
 		if s.cfg.fileShuffle {
 			var all []read.File
-			if err := read.ListFiles(ctx, s.st, s.roots, s.list, func(f read.File) error { all = append(all, f); return nil }); err != nil {
+			if err := read.ListFiles(ctx, s.st, roots, s.list, func(f read.File) error { all = append(all, f); return nil }); err != nil {
 				return err
 			}
 			rand.New(rand.NewPCG(s.cfg.fileSeed, 0)).Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
@@ -159,7 +163,7 @@ func (s *imageSource) tasks(p readParams) func(ctx context.Context, yield func(s
 			}
 			return flush()
 		}
-		if err := read.ListFiles(ctx, s.st, s.roots, s.list, add); err != nil {
+		if err := read.ListFiles(ctx, s.st, roots, s.list, add); err != nil {
 			return err
 		}
 		return flush()
@@ -167,7 +171,7 @@ func (s *imageSource) tasks(p readParams) func(ctx context.Context, yield func(s
 }
 
 // decode reads and decodes one group of files into one block.
-func (s *imageSource) decode(ctx context.Context, mem memory.Allocator, files []read.File, p readParams, emit streaming.Emit) error {
+func (s *imageSource) decode(ctx context.Context, mem memory.Allocator, files []read.File, roots []string, emit streaming.Emit) error {
 	h, w, ch := s.cfg.imageH, s.cfg.imageW, s.cfg.imageMode.Channels()
 	var fixed *memory.Buffer // decode straight into the tensor buffer when the size is known
 	if h > 0 {
@@ -224,7 +228,7 @@ func (s *imageSource) decode(ctx context.Context, mem memory.Allocator, files []
 		b.Release()
 	}
 	for depth, name := range s.cfg.partitions {
-		extra(name, func(f read.File) string { return s.partition(f.Path, depth) })
+		extra(name, func(f read.File) string { return partition(roots, f.Path, depth) })
 	}
 	if s.cfg.includePaths {
 		extra("path", func(f read.File) string { return f.Path })
@@ -236,9 +240,9 @@ func (s *imageSource) decode(ctx context.Context, mem memory.Allocator, files []
 	return emit(rec)
 }
 
-// partition returns the directory at depth under the input root a file was found in.
-func (s *imageSource) partition(path string, depth int) string {
-	for _, root := range s.roots {
+// partition returns the directory at depth under the (resolved) input root a file was found in.
+func partition(roots []string, path string, depth int) string {
+	for _, root := range roots {
 		rel, err := filepath.Rel(root, filepath.Dir(path))
 		if err != nil || strings.HasPrefix(rel, "..") || rel == "." {
 			continue

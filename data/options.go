@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/sluicedata/sluice/data/transform/vision"
+	"github.com/sluicedata/sluice/data/write"
 )
 
 // Option is a per-call knob: BatchSize(64), Concurrency(2), IncludePaths(), ... Each call
@@ -51,6 +52,7 @@ type config struct {
 	partitions   []string
 	fileShuffle  bool
 	fileSeed     uint64
+	saveMode     write.SaveMode
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

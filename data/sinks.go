@@ -11,13 +11,33 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/sluicedata/sluice/data/write"
+	"github.com/sluicedata/sluice/storage"
 	"github.com/sluicedata/sluice/streaming"
 )
 
-// WriteParquet runs ds and writes it to Parquet files (snappy) in dir, returning the paths
+// SaveMode says what a write does when its output directory already holds files.
+type SaveMode = write.SaveMode
+
+// The save modes. SaveError, the default, refuses to write into a directory that already
+// holds files: sluice's file names are deterministic (part_<task>_<file>), so appending a
+// second run would silently replace the first run's files of the same names.
+const (
+	SaveError     = write.SaveError
+	SaveOverwrite = write.SaveOverwrite
+	SaveAppend    = write.SaveAppend
+	SaveIgnore    = write.SaveIgnore
+)
+
+// Mode sets a write's SaveMode (Ray's mode=SaveMode...).
+func Mode(m SaveMode) Option {
+	return opt("Mode", func(c *config) error { c.saveMode = m; return nil })
+}
+
+// WriteParquet runs ds and writes it to Parquet files (snappy) in dir, a local directory or
+// an object-store URL (s3://bucket/prefix, with the driver imported), returning the paths
 // written in order. Files are named part_<task>_<file>.parquet; each appears only when
 // complete, and if the run fails every file it wrote is removed. Options: MinRowsPerFile,
-// MaxRowsPerFile.
+// MaxRowsPerFile, Mode (default SaveError).
 func (ds *Dataset) WriteParquet(ctx context.Context, dir string, opts ...Option) ([]string, error) {
 	return ds.writeFiles(ctx, "WriteParquet", dir, opts, nil, func(*config) write.Format { return write.Parquet() })
 }
@@ -48,7 +68,7 @@ func (ds *Dataset) WriteNumpy(ctx context.Context, dir, column string, opts ...O
 }
 
 func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Option, extra []string, format func(*config) write.Format) ([]string, error) {
-	c, err := parseOptions(call, opts, append([]string{"MinRowsPerFile", "MaxRowsPerFile"}, extra...)...)
+	c, err := parseOptions(call, opts, append([]string{"MinRowsPerFile", "MaxRowsPerFile", "Mode"}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +78,18 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 	if c.minRows > 0 && c.maxRows > 0 && c.minRows > c.maxRows {
 		return nil, fmt.Errorf("sluice: %s: MinRowsPerFile(%d) is more than MaxRowsPerFile(%d)", call, c.minRows, c.maxRows)
 	}
-	sink := &fileSink{st: write.Local(), format: format(c), dir: dir, maxRows: c.maxRows}
+	if dir, err = storage.Default().Resolve(ctx, dir); err != nil {
+		return nil, fmt.Errorf("sluice: %s: %w", call, err)
+	}
+	st := write.Default()
+	proceed, err := write.PrepareOutput(ctx, st, dir, c.saveMode)
+	if err != nil {
+		return nil, fmt.Errorf("sluice: %s: %w", call, err)
+	}
+	if !proceed {
+		return nil, nil // SaveIgnore and the output exists
+	}
+	sink := &fileSink{st: st, format: format(c), dir: dir, maxRows: c.maxRows}
 	label := fmt.Sprintf("%s[%s]", call, dir)
 	op := &logicalOp{kind: opMap, name: label, fuse: true, needRows: int(c.minRows), stage: sink.stage(label)}
 	wds := ds.derive(op, nil)
