@@ -89,6 +89,17 @@ func Collate(fn func(ctx context.Context, b *Batch) (TensorBatch, error)) Option
 // and are valid until the loop body ends; converted ones are fresh Go memory.
 // Options: BatchSize, Prefetch, DropLast, LocalShuffle, Dtypes, Collate.
 func (ds *Dataset) IterTensorBatches(ctx context.Context, opts ...Option) iter.Seq2[TensorBatch, error] {
+	return tensorBatches(ctx, opts, ds.IterBatches)
+}
+
+// IterTensorBatches is Dataset.IterTensorBatches over this shard's part of one epoch.
+func (sh *Shard) IterTensorBatches(ctx context.Context, opts ...Option) iter.Seq2[TensorBatch, error] {
+	return tensorBatches(ctx, opts, sh.IterBatches)
+}
+
+// tensorBatches turns the batches of batches (an iteration with the same options, less Dtypes
+// and Collate) into tensor batches.
+func tensorBatches(ctx context.Context, opts []Option, batches func(context.Context, ...Option) iter.Seq2[*Batch, error]) iter.Seq2[TensorBatch, error] {
 	return func(yield func(TensorBatch, error) bool) {
 		c, err := parseOptions("IterTensorBatches", opts, "BatchSize", "Prefetch", "DropLast", "LocalShuffle", "Dtypes", "Collate")
 		if err != nil {
@@ -101,7 +112,7 @@ func (ds *Dataset) IterTensorBatches(ctx context.Context, opts ...Option) iter.S
 				iterOpts = append(iterOpts, o)
 			}
 		}
-		for b, err := range ds.IterBatches(ctx, iterOpts...) {
+		for b, err := range batches(ctx, iterOpts...) {
 			if err != nil {
 				yield(nil, err)
 				return
@@ -130,7 +141,11 @@ func (c *config) tensorBatch(ctx context.Context, b *Batch) (TensorBatch, error)
 		}
 		t, err := tensor.ColumnTensor(col)
 		if err != nil {
-			return nil, fmt.Errorf("column %q: %w", f.Name, err)
+			hint := ""
+			if _, ok := f.Type.(*tensor.VariableShapeTensorType); ok {
+				hint = " (its rows have different shapes and cannot stack into one tensor: resize them, e.g. ReadImages with ImageSize, or build the batch with Collate)"
+			}
+			return nil, fmt.Errorf("column %q: %w%s", f.Name, err, hint)
 		}
 		to, ok := c.dtypes[f.Name]
 		if !ok {
