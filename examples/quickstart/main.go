@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -42,47 +43,71 @@ func main() {
 	in := flag.String("in", filepath.Join(repoRoot(), "testdata", "iris.csv"), "CSV file or directory to read")
 	out := flag.String("out", "", "directory for the Parquet output (default: a temporary directory)")
 	flag.Parse()
-	ctx := context.Background()
+	dir := *out
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "sluice-quickstart-")
+		check(err)
+		defer os.RemoveAll(tmp)
+		dir = filepath.Join(tmp, "out")
+	}
+	check(run(context.Background(), os.Stdout, nil, *in, dir))
+}
 
-	ds := data.ReadCSV(*in).
+// run is the example; c is the engine context (nil: the default one).
+func run(ctx context.Context, w io.Writer, c *data.Context, in, dir string) error {
+	ds := data.ReadCSV(in).
 		MapBatches(petalArea, data.BatchSize(64)).
 		Filter(notSetosa)
+	if c != nil {
+		ds = ds.WithContext(c)
+	}
 
-	fmt.Println(ds.Explain())
+	fmt.Fprintln(w, ds.Explain())
 
 	schema, err := ds.Schema(ctx)
-	check(err)
-	fmt.Printf("Schema:\n%s\n", schema)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Schema:\n%s\n", schema)
 
-	fmt.Println("First rows:")
-	check(ds.Show(ctx, os.Stdout, 5))
+	fmt.Fprintln(w, "First rows:")
+	if err := ds.Show(ctx, w, 5); err != nil {
+		return err
+	}
 
 	var rows int
 	var sum float64
 	for batch, err := range ds.IterBatches(ctx, data.BatchSize(32), data.Prefetch(2)) {
-		check(err)
+		if err != nil {
+			return err
+		}
 		area, err := batch.Float64s("petal_area")
-		check(err)
+		if err != nil {
+			return err
+		}
 		rows += batch.NumRows()
 		for _, a := range area {
 			sum += a
 		}
 	}
-	fmt.Printf("\nIterated %d rows in batches of 32; mean petal_area %.3f\n", rows, sum/float64(rows))
+	fmt.Fprintf(w, "\nIterated %d rows in batches of 32; mean petal_area %.3f\n", rows, sum/float64(rows))
 
-	dir := *out
-	if dir == "" {
-		dir, err = os.MkdirTemp("", "sluice-quickstart-")
-		check(err)
-		defer os.RemoveAll(dir)
-	}
 	files, err := ds.WriteParquet(ctx, dir, data.MaxRowsPerFile(40))
-	check(err)
-	fmt.Printf("Wrote %d Parquet files to %s: %v\n", len(files), dir, names(files))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Wrote %d Parquet files to %s: %v\n", len(files), dir, names(files))
 
-	n, err := data.ReadParquet(dir).Count(ctx)
-	check(err)
-	fmt.Printf("Read back %d rows (count from Parquet footers)\n\nStats of the write:\n%s", n, ds.Stats())
+	back := data.ReadParquet(dir)
+	if c != nil {
+		back = back.WithContext(c)
+	}
+	n, err := back.Count(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Read back %d rows (count from Parquet footers)\n\nStats of the write:\n%s", n, ds.Stats())
+	return nil
 }
 
 func names(paths []string) []string {
