@@ -151,11 +151,15 @@ func TypeString(t arrow.DataType) string {
 	if tensor.IsTensorType(t) {
 		return tensor.TypeString(t)
 	}
-	switch t.ID() {
-	case arrow.STRING, arrow.LARGE_STRING:
+	switch t := t.(type) {
+	case *arrow.StringType, *arrow.LargeStringType:
 		return "string"
-	case arrow.BINARY, arrow.LARGE_BINARY:
+	case *arrow.BinaryType, *arrow.LargeBinaryType:
 		return "binary"
+	case *arrow.ListType:
+		return "list<" + TypeString(t.Elem()) + ">"
+	case *arrow.LargeListType:
+		return "large_list<" + TypeString(t.Elem()) + ">"
 	}
 	return t.String()
 }
