@@ -44,7 +44,7 @@ func TestS3ReadWrite(t *testing.T) {
 	}
 
 	c := testContext(t)
-	ds := ReadCSV("s3://"+bucket+"/in/"+opts).WithContext(c).Filter(func(ctx context.Context, r Row) (bool, error) {
+	ds := ReadCSV("s3://" + bucket + "/in/" + opts).WithContext(c).Filter(func(ctx context.Context, r Row) (bool, error) {
 		return r["species"] == "virginica", nil
 	})
 	paths, err := ds.WriteParquet(ctx, "s3://"+bucket+"/out"+opts, MaxRowsPerFile(20))
@@ -54,7 +54,7 @@ func TestS3ReadWrite(t *testing.T) {
 	if len(paths) != 3 || !strings.HasPrefix(paths[0], "s3://"+bucket+"/out/part_000000_000000.parquet") {
 		t.Fatalf("paths %v", paths)
 	}
-	n, err := ReadParquet("s3://"+bucket+"/out/"+opts).WithContext(c).Count(ctx)
+	n, err := ReadParquet("s3://" + bucket + "/out/" + opts).WithContext(c).Count(ctx)
 	if err != nil || n != 50 {
 		t.Fatalf("read back %d rows, %v", n, err)
 	}
