@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/data"
+)
+
+func TestS3Example(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	opts, stop, err := fakeS3("sluice-example-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx := context.Background()
+	base := "s3://sluice-example-test/example"
+	if err := upload(ctx, base, opts); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, &out, &data.Context{Allocator: mem}, base, opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"image s3://sluice-example-test/example/images/blue/2.png label blue",
+		"image s3://sluice-example-test/example/images/red/0.png label red",
+		"wrote [s3://sluice-example-test/example/out/part_000000_000000.parquet]",
+		"read back 42 rows with petal_length > 5",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
