@@ -30,6 +30,7 @@ type fileSource struct {
 	read     fileReader
 	project  bool // the reader applies columns itself
 	withPath bool
+	parts    partitioning
 }
 
 // errLimitReached stops a read task once its row limit is met; it is not an error.
@@ -53,7 +54,7 @@ func (s *fileSource) tasks(p readParams) func(ctx context.Context, yield func(st
 		}
 		return read.ListFiles(ctx, s.st, paths, s.list, func(f read.File) error {
 			return yield(streaming.Input{Origin: f.Path, Read: func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error {
-				return s.readFile(ctx, tc.Mem, f, p, emit)
+				return s.readFile(ctx, tc.Mem, f, p, paths, emit)
 			}})
 		})
 	}
@@ -61,13 +62,17 @@ func (s *fileSource) tasks(p readParams) func(ctx context.Context, yield func(st
 
 // readFile reads one file, adding the path column, applying the projection the reader could
 // not, and stopping at the row limit.
-func (s *fileSource) readFile(ctx context.Context, mem memory.Allocator, f read.File, p readParams, emit streaming.Emit) error {
+func (s *fileSource) readFile(ctx context.Context, mem memory.Allocator, f read.File, p readParams, roots []string, emit streaming.Emit) error {
 	cols := p.columns
 	var readCols []string
 	if s.project && cols != nil {
-		// The path column is added after reading: do not ask the reader for it.
+		// Path and partition columns are added after reading: do not ask the reader for them.
+		added, _ := s.parts.values(roots, f.Path)
+		if s.withPath {
+			added = append(added, "path")
+		}
 		for _, c := range cols {
-			if !(s.withPath && c == "path") {
+			if !slices.Contains(added, c) {
 				readCols = append(readCols, c)
 			}
 		}
@@ -86,6 +91,7 @@ func (s *fileSource) readFile(ctx context.Context, mem memory.Allocator, f read.
 			}
 			left -= rec.NumRows()
 		}
+		rec = s.parts.withPartitions(mem, rec, roots, f.Path)
 		if s.withPath {
 			var err error
 			if rec, err = read.WithPath(mem, rec, f.Path); err != nil {
@@ -124,7 +130,7 @@ func resolvePaths(ctx context.Context, paths []string) ([]string, error) {
 
 // files makes the Dataset of a file source after parsing the options common to file readers.
 func files(format string, paths []string, opts []Option, allowed []string, defaultExt []string, mk func(c *config) (fileReader, bool)) *Dataset {
-	allowed = append(allowed, "IncludePaths", "IgnoreMissingPaths", "FileExtensions")
+	allowed = append(allowed, "IncludePaths", "IgnoreMissingPaths", "FileExtensions", "Partitioning", "HivePartitioning")
 	c, err := parseOptions(format, opts, allowed...)
 	if err == nil && len(paths) == 0 {
 		err = fmt.Errorf("sluice: %s: no paths given", format)
@@ -137,6 +143,7 @@ func files(format string, paths []string, opts []Option, allowed []string, defau
 		}
 		src.list = read.ListOptions{Extensions: exts, IgnoreMissing: c.ignoreMiss}
 		src.withPath = c.includePaths
+		src.parts = partitioning{names: c.partitions, hive: c.hive}
 		src.read, src.project = mk(c)
 	}
 	ds := newDataset(&logicalOp{kind: opRead, name: format, src: src}, err)
@@ -167,7 +174,8 @@ func pathsOf[P PathList](p P) []string {
 }
 
 // ReadCSV reads CSV files (one read task per file), inferring column types. Options: Columns,
-// Delimiter, NoHeader, IncludePaths, IgnoreMissingPaths, FileExtensions (default csv).
+// Delimiter, NoHeader, and those of every file reader: IncludePaths, IgnoreMissingPaths,
+// FileExtensions (default csv), Partitioning, HivePartitioning.
 func ReadCSV[P PathList](paths P, opts ...Option) *Dataset {
 	return files("ReadCSV", pathsOf(paths), opts, []string{"Columns", "Delimiter", "NoHeader"}, []string{"csv"}, func(c *config) (fileReader, bool) {
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {

@@ -324,3 +324,25 @@ func TestFileErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestPartitioning(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeFile(t, dir, "year=2024/month=05/a.csv", "x\n1\n2\n")
+	writeFile(t, dir, "year=2025/month=01/b.csv", "x\n3\n")
+	c := testContext(t)
+	rows, err := ReadCSV(dir, HivePartitioning()).WithContext(c).TakeAll(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(rows); got != "[map[month:05 x:1 year:2024] map[month:05 x:2 year:2024] map[month:01 x:3 year:2025]]" {
+		t.Fatalf("hive rows %s", got)
+	}
+	rows, err = ReadCSV(dir, Partitioning("y", "m"), Columns("x", "y")).WithContext(c).TakeAll(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(rows); got != "[map[x:1 y:year=2024] map[x:2 y:year=2024] map[x:3 y:year=2025]]" {
+		t.Fatalf("directory rows %s", got)
+	}
+}

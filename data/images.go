@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -80,7 +79,7 @@ const imagesPerTask = 16
 // (default ImageExtensions).
 func ReadImages[P PathList](paths P, opts ...Option) *Dataset {
 	roots := pathsOf(paths)
-	c, err := parseOptions("ReadImages", opts, "ImageSize", "ImageMode", "Partitioning", "Shuffle", "IncludePaths", "IgnoreMissingPaths", "FileExtensions")
+	c, err := parseOptions("ReadImages", opts, "ImageSize", "ImageMode", "Partitioning", "HivePartitioning", "Shuffle", "IncludePaths", "IgnoreMissingPaths", "FileExtensions")
 	if err == nil && len(roots) == 0 {
 		err = fmt.Errorf("sluice: ReadImages: no paths given")
 	}
@@ -227,8 +226,17 @@ func (s *imageSource) decode(ctx context.Context, mem memory.Allocator, files []
 		cols = append(cols, b.NewArray())
 		b.Release()
 	}
-	for depth, name := range s.cfg.partitions {
-		extra(name, func(f read.File) string { return partition(roots, f.Path, depth) })
+	parts := partitioning{names: s.cfg.partitions, hive: s.cfg.hive}
+	if parts.on() && len(files) > 0 {
+		names, _ := parts.values(roots, files[0].Path)
+		for i, name := range names {
+			extra(name, func(f read.File) string {
+				if n, v := parts.values(roots, f.Path); i < len(v) && n[i] == name {
+					return v[i]
+				}
+				return "" // a file whose directories do not have this partition
+			})
+		}
 	}
 	if s.cfg.includePaths {
 		extra("path", func(f read.File) string { return f.Path })
@@ -238,21 +246,6 @@ func (s *imageSource) decode(ctx context.Context, mem memory.Allocator, files []
 		c.Release()
 	}
 	return emit(rec)
-}
-
-// partition returns the directory at depth under the (resolved) input root a file was found in.
-func partition(roots []string, path string, depth int) string {
-	for _, root := range roots {
-		rel, err := filepath.Rel(root, filepath.Dir(path))
-		if err != nil || strings.HasPrefix(rel, "..") || rel == "." {
-			continue
-		}
-		parts := strings.Split(rel, string(filepath.Separator))
-		if depth < len(parts) {
-			return parts[depth]
-		}
-	}
-	return ""
 }
 
 // readAll reads a whole file through the storage layer.

@@ -53,6 +53,7 @@ type config struct {
 	fileShuffle  bool
 	fileSeed     uint64
 	saveMode     write.SaveMode
+	hive         bool
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }
