@@ -185,3 +185,36 @@ func TestReadImagesBadFiles(t *testing.T) {
 		}
 	})
 }
+
+func TestWriteImagesRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	root := imageFolder(t)
+	c := testContext(t)
+	out := filepath.Join(t.TempDir(), "out")
+	src := ReadImages(filepath.Join(root, "cat"), ImageSize(6, 8)).WithContext(c)
+	paths, err := src.WriteImages(ctx, out, "image", "png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 20 || !strings.HasSuffix(paths[0], "part_000000_000000.png") {
+		t.Fatalf("paths %d %v", len(paths), paths[:1])
+	}
+	a, err := src.TakeBatch(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	b, err := ReadImages(out).WithContext(c).TakeBatch(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Release()
+	va, _ := TensorView[uint8](a, "image")
+	vb, _ := TensorView[uint8](b, "image")
+	if fmt.Sprint(va.Data) != fmt.Sprint(vb.Data) {
+		t.Fatal("PNG round trip changed pixels")
+	}
+	if _, err := src.WriteImages(ctx, filepath.Join(t.TempDir(), "x"), "image", "gif"); err == nil {
+		t.Fatal("wrote gif")
+	}
+}

@@ -67,6 +67,21 @@ func (ds *Dataset) WriteNumpy(ctx context.Context, dir, column string, opts ...O
 	return ds.writeFiles(ctx, "WriteNumpy", dir, opts, nil, func(*config) write.Format { return write.Numpy(column, mem) })
 }
 
+// WriteImages writes the HWC uint8 tensor column as one image file per row in dir, in format
+// "png" or "jpeg" (Ray's write_images), each file atomic like the other sinks. Options: Mode.
+func (ds *Dataset) WriteImages(ctx context.Context, dir, column, format string, opts ...Option) ([]string, error) {
+	f, err := write.Image(column, format)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range opts {
+		if o.name != "Mode" {
+			return nil, fmt.Errorf("sluice: WriteImages: option %s does not apply (it takes Mode, Name)", o.name)
+		}
+	}
+	return ds.writeFiles(ctx, "WriteImages", dir, append(opts, MaxRowsPerFile(1)), nil, func(*config) write.Format { return f })
+}
+
 func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Option, extra []string, format func(*config) write.Format) ([]string, error) {
 	c, err := parseOptions(call, opts, append([]string{"MinRowsPerFile", "MaxRowsPerFile", "Mode"}, extra...)...)
 	if err != nil {
