@@ -216,7 +216,7 @@ func BenchmarkStreamingSplit(b *testing.B) {
 func BenchmarkRandomShuffle(b *testing.B) {
 	ctx := context.Background()
 	const budget = 64 << 20
-	gen := data.Range(32 << 20).WithContext(&data.Context{MemoryBudget: budget}) // 256 MiB of int64
+	gen := data.Range(32 << 20).WithContext(&data.Context{MemoryBudget: budget, Allocator: benchAllocator()}) // 256 MiB of int64
 	runtime.GC()
 	for i := 0; i < b.N; i++ {
 		rss := sampleRSS()

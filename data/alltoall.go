@@ -271,21 +271,38 @@ func (s *shuffler) openSpill(schema *arrow.Schema) error {
 func (s *shuffler) spill(rec arrow.RecordBatch) error {
 	rng := rand.New(rand.NewPCG(s.seed, uint64(s.blocks)))
 	s.blocks++
-	idx := make([][]int64, s.parts)
-	for i := int64(0); i < rec.NumRows(); i++ {
+	// Draw a partition per row, then gather the rows grouped by partition in one pass and
+	// write each partition's run as a zero-copy slice.
+	n := int(rec.NumRows())
+	part := make([]int32, n)
+	counts := make([]int, s.parts+1)
+	for i := range part {
 		p := rng.IntN(s.parts)
-		idx[p] = append(idx[p], i)
+		part[i] = int32(p)
+		counts[p+1]++
 	}
-	for p, rows := range idx {
-		if len(rows) == 0 {
+	for p := 1; p <= s.parts; p++ {
+		counts[p] += counts[p-1]
+	}
+	order := make([]int64, n)
+	next := append([]int(nil), counts[:s.parts]...)
+	for i, p := range part {
+		order[next[p]] = int64(i)
+		next[p]++
+	}
+	grouped, err := transform.Take(context.Background(), s.mem, rec, order)
+	if err != nil {
+		return err
+	}
+	defer grouped.Release()
+	for p := 0; p < s.parts; p++ {
+		lo, hi := counts[p], counts[p+1]
+		if lo == hi {
 			continue
 		}
-		part, err := transform.Take(context.Background(), s.mem, rec, rows)
-		if err != nil {
-			return err
-		}
-		err = s.ws[p].Write(part)
-		part.Release()
+		slice := grouped.NewSlice(int64(lo), int64(hi))
+		err := s.ws[p].Write(slice)
+		slice.Release()
 		if err != nil {
 			return fmt.Errorf("sluice: RandomShuffle: spill %s: %w", s.files[p].Name(), err)
 		}
