@@ -262,6 +262,8 @@ func FormatBatch(b *Batch) string {
 func cell(v any) string {
 	s := fmt.Sprint(v)
 	switch f := v.(type) {
+	case tensor.Tensor:
+		s = tensorCell(f)
 	case float64:
 		s = strconv.FormatFloat(f, 'g', 6, 64)
 	case float32:
@@ -304,4 +306,22 @@ func formatColumns(cols [][]string) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// tensorCell prints a small tensor's values like NumPy ([0.72 0.1]), a big one as its shape
+// and dtype.
+func tensorCell(t tensor.Tensor) string {
+	if t.Len() > 8 {
+		return fmt.Sprintf("tensor(shape=%v, dtype=%s)", t.Shape, t.DType)
+	}
+	c, err := tensor.Convert(t, arrow.PrimitiveTypes.Float64)
+	if err != nil {
+		return fmt.Sprintf("tensor(shape=%v, dtype=%s)", t.Shape, t.DType)
+	}
+	v, _ := tensor.ViewOf[float64](c)
+	parts := make([]string, len(v.Data))
+	for i, x := range v.Data {
+		parts[i] = strconv.FormatFloat(x, 'g', 7, 64)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }
