@@ -172,7 +172,10 @@ func cpuTime() time.Duration {
 // every value, into a discarding sink, with a 256 MiB budget. It reports the process's peak
 // resident memory and how busy the cores were.
 func BenchmarkBoundedMemory(b *testing.B) {
-	const rows = 1 << 30 // 8 GiB of int64
+	rows := int64(1 << 30) // 8 GiB of int64
+	if s := os.Getenv("SLUICE_BENCH_ROWS"); s != "" {
+		rows, _ = strconv.ParseInt(s, 10, 64)
+	}
 	c := &data.Context{MemoryBudget: 256 << 20}
 	touch := func(ctx context.Context, b *data.Batch) (*data.Batch, error) {
 		v, err := b.Int64s("id")
@@ -204,6 +207,7 @@ func BenchmarkBoundedMemory(b *testing.B) {
 		b.ReportMetric(cpu.Seconds()/(wall.Seconds()*float64(runtime.GOMAXPROCS(0))), "cpu-util")
 		b.ReportMetric(float64(rows*8)/wall.Seconds()/1e9, "GB/s")
 		b.ReportMetric(float64(ds.Stats().PeakMemory)/(1<<20), "arrow-peak-MiB")
+		b.Logf("stats:\n%s", ds.Stats())
 	}
 }
 
