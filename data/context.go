@@ -22,7 +22,7 @@ type Context struct {
 	MemoryBudget int64
 	// TargetMaxBlockSize splits blocks larger than this (default 128 MiB, like Ray).
 	TargetMaxBlockSize int64
-	// TargetMinBlockSize coalesces a task's blocks smaller than this (default 1 MiB).
+	// TargetMinBlockSize coalesces a task's blocks smaller than this (default 256 KiB).
 	TargetMinBlockSize int64
 	// Allocator allocates every block (default memory.DefaultAllocator). Tests pass a
 	// memory.CheckedAllocator here.

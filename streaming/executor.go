@@ -22,7 +22,8 @@ type Options struct {
 	// MemoryBudget is the live-byte limit of Mem that the scheduler keeps to (default 1 GiB).
 	MemoryBudget int64
 	// TargetMaxBlockBytes splits output blocks larger than this (default 128 MiB, at most an
-	// eighth of the budget); TargetMinBlockBytes coalesces smaller ones (default 1 MiB).
+	// eighth of the budget); TargetMinBlockBytes coalesces smaller ones (default 256 KiB:
+	// coalescing copies, so only blocks too small to be worth a task of their own merge).
 	TargetMaxBlockBytes, TargetMinBlockBytes int64
 	// Mem counts every byte of the run (default: over memory.DefaultAllocator).
 	Mem *CountingAllocator
@@ -46,7 +47,7 @@ func (o *Options) EnsureDefaults() *Options {
 		o.TargetMaxBlockBytes = min(128<<20, max(o.MemoryBudget/8, 1<<20))
 	}
 	if o.TargetMinBlockBytes <= 0 {
-		o.TargetMinBlockBytes = min(1<<20, o.TargetMaxBlockBytes/4)
+		o.TargetMinBlockBytes = min(256<<10, o.TargetMaxBlockBytes/4)
 	}
 	if o.Mem == nil {
 		o.Mem = NewCountingAllocator(nil)
