@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 )
 
 // ErrClosed is returned by Execution.Next after Close.
@@ -18,10 +19,12 @@ type OpError struct {
 }
 
 func (e *OpError) Error() string {
+	// A cause from a sluice package already says "sluice: "; say it once.
+	cause := strings.TrimPrefix(e.Err.Error(), "sluice: ")
 	if e.Origin == "" {
-		return fmt.Sprintf("sluice: %s: %v", e.Op, e.Err)
+		return fmt.Sprintf("sluice: %s: %s", e.Op, cause)
 	}
-	return fmt.Sprintf("sluice: %s: %s: %v", e.Op, e.Origin, e.Err)
+	return fmt.Sprintf("sluice: %s: %s: %s", e.Op, e.Origin, cause)
 }
 
 func (e *OpError) Unwrap() error { return e.Err }

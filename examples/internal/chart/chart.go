@@ -91,7 +91,7 @@ func SerialVsParallel(path string, ws []Workload) error {
 		return fmt.Errorf("sluice: chart: %s: %w", path, err)
 	}
 	_, err = wt.WriteTo(f)
-	err = errors.Join(err, f.Close())
+	err = errors.Join(err, f.Chmod(0o644), f.Close()) // CreateTemp makes it 0600
 	if err == nil {
 		err = os.Rename(f.Name(), path)
 	}
