@@ -35,7 +35,7 @@ func TestPredictorOnActors(t *testing.T) {
 	}{
 		{"float64 ones like np.ones", tensor.New(ones64, 5, 100).Tensor(), path, ""},
 		{"float32 ones", tensor.New(ones32, 5, 100).Tensor(), path, ""},
-		{"wrong width", tensor.New(ones32, 10, 50).Tensor(), path, "MapBatches(mlp100): block 0 rows 0-1: sluice: mlp predictor: column \"data\" has shape [2 50], want [N, 100]"},
+		{"wrong width", tensor.New(ones32, 10, 50).Tensor(), path, "MapBatches(mlp100): block 0 rows 0-1: mlp predictor: column \"data\" has shape [2 50], want [N, 100]"},
 		{"missing model", tensor.New(ones32, 5, 100).Tensor(), path + ".missing", "mlp100.json.missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
