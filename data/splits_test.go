@@ -139,6 +139,7 @@ func TestStreamingSplitSlowConsumer(t *testing.T) {
 		t.Run(fmt.Sprint("equal=", equal), func(t *testing.T) {
 			c := testContext(t)
 			c.MemoryBudget = 1 << 20
+			c.TargetMinBlockSize = 1 // keep 5000-row blocks: 40 of them to share out
 			ds := Range(200_000).WithContext(c).MapBatches(func(ctx context.Context, b *Batch) (*Batch, error) { return b, nil }, BatchSize(5000))
 			var opts []Option
 			if equal {
