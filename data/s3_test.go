@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -24,7 +25,8 @@ func TestS3ReadWrite(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	backend := s3mem.New()
-	const bucket = "sluice-data-test"
+	// A fresh bucket name per run: the process-wide storage layer keeps a bucket's options.
+	bucket := fmt.Sprintf("sluice-data-test-%d", time.Now().UnixNano())
 	if err := backend.CreateBucket(bucket); err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
@@ -13,13 +15,15 @@ import (
 func TestS3Example(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	opts, stop, err := fakeS3("sluice-example-test")
+	// A fresh bucket name per run: the process-wide storage layer keeps a bucket's options.
+	bucket := fmt.Sprintf("sluice-example-test-%d", time.Now().UnixNano())
+	opts, stop, err := fakeS3(bucket)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
 	ctx := context.Background()
-	base := "s3://sluice-example-test/example"
+	base := "s3://" + bucket + "/example"
 	if err := upload(ctx, base, opts); err != nil {
 		t.Fatal(err)
 	}
@@ -28,9 +32,9 @@ func TestS3Example(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"image s3://sluice-example-test/example/images/blue/2.png label blue",
-		"image s3://sluice-example-test/example/images/red/0.png label red",
-		"wrote [s3://sluice-example-test/example/out/part_000000_000000.parquet]",
+		"image " + base + "/images/blue/2.png label blue",
+		"image " + base + "/images/red/0.png label red",
+		"wrote [" + base + "/out/part_000000_000000.parquet]",
 		"read back 42 rows with petal_length > 5",
 	} {
 		if !strings.Contains(out.String(), want) {
