@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -94,12 +95,12 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 		return nil, fmt.Errorf("sluice: %s: MinRowsPerFile(%d) is more than MaxRowsPerFile(%d)", call, c.minRows, c.maxRows)
 	}
 	if dir, err = storage.Default().Resolve(ctx, dir); err != nil {
-		return nil, fmt.Errorf("sluice: %s: %w", call, err)
+		return nil, callError(call, err)
 	}
 	st := write.Default()
 	proceed, err := write.PrepareOutput(ctx, st, dir, c.saveMode)
 	if err != nil {
-		return nil, fmt.Errorf("sluice: %s: %w", call, err)
+		return nil, callError(call, err)
 	}
 	if !proceed {
 		return nil, nil // SaveIgnore and the output exists
@@ -227,3 +228,15 @@ func (s *fileSink) removeAll() {
 		s.st.Remove(context.Background(), p)
 	}
 }
+
+// callError names the call that failed, saying "sluice: " once.
+func callError(call string, err error) error {
+	return fmt.Errorf("sluice: %s: %w", call, trimmedError{err})
+}
+
+// trimmedError is err with its "sluice: " prefix dropped from the message (errors.Is/As still
+// see err).
+type trimmedError struct{ err error }
+
+func (t trimmedError) Error() string { return strings.TrimPrefix(t.err.Error(), "sluice: ") }
+func (t trimmedError) Unwrap() error { return t.err }
