@@ -145,7 +145,7 @@ func (p parquetFormat) NewWriter(w io.Writer, schema *arrow.Schema) (RecordWrite
 	if err != nil {
 		return nil, fmt.Errorf("sluice: write parquet: %w", err)
 	}
-	return &parquetWriter{fw: fw, schema: schema, stored: stored, converted: converted, maxBytes: p.cfg.rowGroupBytes}, nil
+	return &parquetWriter{fw: fw, schema: schema, stored: stored, converted: converted, maxBytes: p.cfg.rowGroupBytes, maxRows: p.cfg.rowGroupRows}, nil
 }
 
 type parquetWriter struct {
@@ -154,6 +154,8 @@ type parquetWriter struct {
 	stored    *arrow.Schema // schema with extension columns as storage
 	converted bool
 	maxBytes  int64
+	maxRows   int64 // rows per row group (the writer cuts batches at this boundary)
+	groupRows int64 // rows in the row group being buffered
 	closed    bool
 }
 
@@ -175,18 +177,40 @@ func (p *parquetWriter) Write(rec arrow.RecordBatch) error {
 		rec = storageRecord(rec, p.stored)
 		defer rec.Release()
 	}
-	if rebased, ok := rebaseFixedSizeLists(rec); ok {
-		rec = rebased
-		defer rec.Release()
-	}
-	// The cut is made before a write rather than after one, so the file never ends with an
-	// empty row group.
-	if p.fw.RowGroupTotalCompressedBytes() >= p.maxBytes {
-		if err := p.fw.NewBufferedRowGroupChecked(); err != nil {
-			return fmt.Errorf("sluice: write parquet: %w", err)
+	// Cut the batch at row-group boundaries here: when pqarrow v18.8.0 splits a batch itself
+	// it ignores a fixed-size list's offset, and the rows after the split are overwritten with
+	// earlier ones (tensor columns silently corrupted).
+	for off := int64(0); off < rec.NumRows(); {
+		// The cut is made before a write rather than after one, so the file never ends with an
+		// empty row group.
+		if p.groupRows >= p.maxRows || p.fw.RowGroupTotalCompressedBytes() >= p.maxBytes {
+			if err := p.fw.NewBufferedRowGroupChecked(); err != nil {
+				return fmt.Errorf("sluice: write parquet: %w", err)
+			}
+			p.groupRows = 0
 		}
+		n := min(rec.NumRows()-off, p.maxRows-p.groupRows)
+		if err := p.writePart(rec, off, n); err != nil {
+			return err
+		}
+		p.groupRows += n
+		off += n
 	}
-	if err := p.fw.WriteBuffered(rec); err != nil {
+	return nil
+}
+
+// writePart writes rows [off, off+n) of rec into the current row group.
+func (p *parquetWriter) writePart(rec arrow.RecordBatch, off, n int64) error {
+	part := rec
+	if off != 0 || n != rec.NumRows() {
+		part = rec.NewSlice(off, off+n)
+		defer part.Release()
+	}
+	if rebased, ok := rebaseFixedSizeLists(part); ok {
+		part = rebased
+		defer part.Release()
+	}
+	if err := p.fw.WriteBuffered(part); err != nil {
 		return fmt.Errorf("sluice: write parquet: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package write
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 func TestParquetRoundTrip(t *testing.T) {
@@ -243,5 +245,75 @@ func TestParquetDictionaryPolicy(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestParquetRowGroupCutKeepsFixedSizeLists: batches that straddle a row-group boundary must
+// come back intact. pqarrow v18.8.0, left to split a batch itself, ignores a fixed-size list's
+// offset and writes earlier rows again after the split; the writer cuts batches itself.
+func TestParquetRowGroupCutKeepsFixedSizeLists(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.FixedSizeListOf(2, arrow.PrimitiveTypes.Float32)}}, nil)
+	var buf bytes.Buffer
+	w, err := Parquet(ParquetRowGroupRows(10), ParquetAllocator(mem)).NewWriter(&buf, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := 0; b < 3; b++ {
+		bld := array.NewRecordBuilder(mem, schema)
+		fl := bld.Field(0).(*array.FixedSizeListBuilder)
+		for r := 0; r < 7; r++ {
+			v := float32(7*b + r)
+			fl.Append(true)
+			fl.ValueBuilder().(*array.Float32Builder).AppendValues([]float32{v, -v}, nil)
+		}
+		rec := bld.NewRecordBatch()
+		bld.Release()
+		err := w.Write(rec)
+		rec.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rdr, err := file.NewParquetReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	if n := rdr.NumRowGroups(); n != 3 {
+		t.Fatalf("%d row groups, want 3 (10, 10, 1 rows)", n)
+	}
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	var got []float32
+	for _, chunk := range tbl.Column(0).Data().Chunks() {
+		fl := chunk.(*array.FixedSizeList)
+		vals := fl.ListValues().(*array.Float32)
+		for i := 0; i < fl.Len(); i++ {
+			lo, _ := fl.ValueOffsets(i)
+			got = append(got, vals.Value(int(lo)))
+			if vals.Value(int(lo)+1) != -vals.Value(int(lo)) {
+				t.Fatalf("row %d: second element %v", len(got)-1, vals.Value(int(lo)+1))
+			}
+		}
+	}
+	for i, v := range got {
+		if v != float32(i) {
+			t.Fatalf("row %d reads back %v (rows: %v)", i, v, got)
+		}
+	}
+	if len(got) != 21 {
+		t.Fatalf("%d rows", len(got))
 	}
 }
