@@ -6,8 +6,8 @@ import (
 	"context"
 	"path/filepath"
 
-	"github.com/sluicedata/sluice/data/onnx"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/data/onnx"
 )
 
 // With -tags onnx, BenchmarkInferencePipeline classifies with ONNX Runtime: one session of

@@ -40,6 +40,11 @@ type ParquetOptions struct {
 	// Parallel). It helps wide files when cores are idle; the executor usually keeps them
 	// busy with other files, so it is off by default.
 	Parallel bool
+	// NoPageReader turns off the page reader (parquet_pages.go), which decodes fixed-size-list
+	// columns of int32, int64, float32 or float64 (tensor columns) straight from their pages,
+	// and reads every column with pqarrow instead. The output is the same; the switch is for
+	// comparison and as an escape hatch.
+	NoPageReader bool
 }
 
 // ReadParquet reads the Parquet file f from st row group by row group and calls emit with each
@@ -78,6 +83,10 @@ func ReadParquet(ctx context.Context, mem memory.Allocator, st Storage, f File, 
 	if err != nil {
 		return readErrorf("parquet", f.Path, "%w", err)
 	}
+	var pages *pagesPlan // nil: pqarrow reads everything
+	if !opts.NoPageReader {
+		pages = planPages(fr, pf, opts.Columns)
+	}
 
 	groups := opts.RowGroups
 	if groups == nil {
@@ -102,7 +111,16 @@ func ReadParquet(ctx context.Context, mem memory.Allocator, st Storage, f File, 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, err := readRowGroup(ctx, fr, rg, leaves, order, opts.Limit > 0, left, emit, f.Path)
+		var n int64
+		if pages != nil {
+			n, err = readRowGroupPages(ctx, mem, fr, pf, pages, rg, opts.BatchRows, opts.Limit > 0, left, emit, f.Path)
+		}
+		if pages == nil || err == errPagesFallback {
+			// The rows the page reader emitted are skipped, so nothing is emitted twice.
+			var m int64
+			m, err = readRowGroup(ctx, fr, rg, leaves, order, n, opts.Limit > 0, left, emit, f.Path)
+			n += m
+		}
 		if err != nil {
 			return err
 		}
@@ -111,10 +129,12 @@ func ReadParquet(ctx context.Context, mem memory.Allocator, st Storage, f File, 
 	return nil
 }
 
-// readRowGroup emits the batches of one row group and returns how many rows it emitted. When
-// limited, it stops after left rows.
+// readRowGroup emits the batches of one row group, after skipping its first skip rows, and
+// returns how many rows it emitted. When limited, it stops after left rows in all (skipped
+// rows included).
 func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, rg int, leaves, order []int,
-	limited bool, left int64, emit Emit, path string) (int64, error) {
+	skip int64, limited bool, left int64, emit Emit, path string) (int64, error) {
+	left -= skip
 	rdr, err := fr.GetRecordReader(ctx, leaves, []int{rg})
 	if err != nil {
 		return 0, readErrorf("parquet", path, "row group %d: %w", rg, err)
@@ -131,6 +151,17 @@ func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, rg int, leaves, o
 		}
 		// rdr owns rec until the next Read; emit needs its own reference.
 		rec.Retain()
+		if skip > 0 {
+			k := min(skip, rec.NumRows())
+			skip -= k
+			sliced := rec.NewSlice(k, rec.NumRows())
+			rec.Release()
+			rec = sliced
+			if rec.NumRows() == 0 {
+				rec.Release()
+				continue
+			}
+		}
 		if order != nil {
 			rec = reorder(rec, order)
 		}
