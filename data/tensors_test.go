@@ -209,3 +209,30 @@ func TestFromNumpy(t *testing.T) {
 		}
 	}
 }
+
+// TestReadRayWrittenTensors reads a Parquet file Ray Data 2.60 wrote itself (see
+// tensor/testdata/ray/make_ray_fixture.py): a fixed-shape column (ray.data.arrow_tensor_v2) and
+// a ragged one (ray.data.arrow_variable_shaped_tensor).
+func TestReadRayWrittenTensors(t *testing.T) {
+	c := testContext(t)
+	rows, err := ReadParquet("../tensor/testdata/ray/ray_tensors.parquet").WithContext(c).TakeAll(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for _, r := range rows {
+		i := int(r["id"].(int64))
+		fixed := r["fixed"].(tensor.Tensor)
+		fv, _ := tensor.ViewOf[float32](fixed)
+		if fmt.Sprint(fixed.Shape) != "[2 3]" || fv.At(1, 2) != float32(5+i) {
+			t.Fatalf("row %d fixed %v %v", i, fixed.Shape, fv.Data)
+		}
+		ragged := r["ragged"].(tensor.Tensor)
+		rv, _ := tensor.ViewOf[int64](ragged)
+		if fmt.Sprint(ragged.Shape) != fmt.Sprintf("[%d 2]", i+1) || rv.At(i, 1) != int64(i) {
+			t.Fatalf("row %d ragged %v %v", i, ragged.Shape, rv.Data)
+		}
+	}
+}

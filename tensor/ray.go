@@ -71,7 +71,7 @@ func NewRayTensor(elem arrow.DataType, shape []int, v2 bool) (*RayTensorType, er
 	}
 	var storage arrow.DataType = arrow.ListOf(elem)
 	if v2 {
-		storage = arrow.LargeListOf(elem)
+		storage = elementNames(arrow.LargeListOf(elem))
 	}
 	return &RayTensorType{ExtensionBase: arrow.ExtensionBase{Storage: storage}, v2: v2, elem: elem, shape: slices.Clone(shape)}, nil
 }
@@ -139,8 +139,30 @@ func (t *RayTensorType) Deserialize(storage arrow.DataType, data string) (arrow.
 	if err != nil {
 		return nil, err
 	}
-	out.ExtensionBase = arrow.ExtensionBase{Storage: storage}
+	out.ExtensionBase = arrow.ExtensionBase{Storage: elementNames(storage)}
 	return out, nil
+}
+
+// elementNames gives the child field of every large list in dt the form pqarrow infers from a
+// Parquet file without field ids: named "element", nullable, with PARQUET:field_id -1. Ray's
+// stored Arrow schema says "item" instead, and arrow.TypeEqual compares large lists field by
+// field (reflect.DeepEqual), so pqarrow would refuse Ray's tensor columns as a storage
+// mismatch. The field is only a label: the buffers are the same either way.
+func elementNames(dt arrow.DataType) arrow.DataType {
+	switch t := dt.(type) {
+	case *arrow.LargeListType:
+		f := t.ElemField()
+		f.Name, f.Type, f.Nullable = "element", elementNames(f.Type), true
+		f.Metadata = arrow.NewMetadata([]string{"PARQUET:field_id"}, []string{"-1"})
+		return arrow.LargeListOfField(f)
+	case *arrow.StructType:
+		fields := t.Fields()
+		for i := range fields {
+			fields[i].Type = elementNames(fields[i].Type)
+		}
+		return arrow.StructOf(fields...)
+	}
+	return dt
 }
 
 // ExtensionEquals implements arrow.ExtensionType.
@@ -162,7 +184,7 @@ func NewRayVariableShapedTensor(elem arrow.DataType, ndim int) (*RayVariableShap
 		arrow.Field{Name: "data", Type: arrow.LargeListOf(elem), Nullable: true},
 		arrow.Field{Name: "shape", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
 	)
-	return &RayVariableShapedTensorType{ExtensionBase: arrow.ExtensionBase{Storage: storage}, elem: elem, ndim: ndim}, nil
+	return &RayVariableShapedTensorType{ExtensionBase: arrow.ExtensionBase{Storage: elementNames(storage)}, elem: elem, ndim: ndim}, nil
 }
 
 // Elem returns the element type.
@@ -224,14 +246,15 @@ func (*RayVariableShapedTensorType) Deserialize(storage arrow.DataType, data str
 	if err != nil {
 		return nil, err
 	}
-	out.ExtensionBase = arrow.ExtensionBase{Storage: storage}
+	out.ExtensionBase = arrow.ExtensionBase{Storage: elementNames(storage)}
 	return out, nil
 }
 
 // ExtensionEquals implements arrow.ExtensionType.
 func (t *RayVariableShapedTensorType) ExtensionEquals(other arrow.ExtensionType) bool {
 	o, ok := other.(*RayVariableShapedTensorType)
-	return ok && t.ndim == o.ndim && arrow.TypeEqual(t.Storage, o.Storage)
+	// Logical identity: the storage's field names and metadata are labels (see elementNames).
+	return ok && t.ndim == o.ndim && arrow.TypeEqual(t.elem, o.elem)
 }
 
 // isPickle reports whether metadata looks like a Python pickle (protocol 2+ starts with

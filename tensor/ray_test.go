@@ -18,12 +18,7 @@ func rayFixedArray(t *testing.T, mem memory.Allocator, v2 bool) arrow.Array {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b array.ListLikeBuilder
-	if v2 {
-		b = array.NewLargeListBuilder(mem, arrow.PrimitiveTypes.Float32)
-	} else {
-		b = array.NewListBuilder(mem, arrow.PrimitiveTypes.Float32)
-	}
+	b := array.NewBuilder(mem, typ.StorageType()).(array.ListLikeBuilder)
 	defer b.Release()
 	vb := b.ValueBuilder().(*array.Float32Builder)
 	b.Append(true)
