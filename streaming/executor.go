@@ -305,16 +305,12 @@ func (s *scheduler) run() {
 	listing := true
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	lastSnap := time.Now()
+	// Live figures for Execution.Stats (progress bars read them), refreshed by a ticker so the
+	// loop does no clock work per event.
+	snap := time.NewTicker(snapshotEvery)
+	defer snap.Stop()
 	for s.err == nil {
 		memBlocked := s.schedule()
-		if now := time.Now(); now.Sub(lastSnap) >= snapshotEvery {
-			// Live figures for Execution.Stats (progress bars read them).
-			lastSnap = now
-			s.mu.Lock()
-			s.stats = s.snapshotLocked()
-			s.mu.Unlock()
-		}
 		last := s.ops[len(s.ops)-1]
 		if last.done() {
 			break
@@ -329,12 +325,8 @@ func (s *scheduler) run() {
 			outCh, head = s.out, last.outQueue[0].rec
 		}
 		var tick <-chan time.Time
-		switch {
-		case memBlocked:
+		if memBlocked {
 			timer.Reset(time.Millisecond)
-			tick = timer.C
-		default:
-			timer.Reset(snapshotEvery)
 			tick = timer.C
 		}
 		select {
@@ -358,6 +350,10 @@ func (s *scheduler) run() {
 			last.outQueue = last.outQueue[1:]
 			last.outBytes -= b.bytes
 		case <-tick:
+		case <-snap.C:
+			s.mu.Lock()
+			s.stats = s.snapshotLocked()
+			s.mu.Unlock()
 		case <-s.ctx.Done():
 			s.userStop = s.err == nil
 			s.fail(s.ctx.Err())
