@@ -2,9 +2,7 @@ package data
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -43,25 +41,7 @@ func (s *barrierSource) tasks(p readParams) func(ctx context.Context, yield func
 		mem := s.input.context().allocator()
 		push, finish, cleanup := s.prepare(ctx, mem)
 		defer cleanup()
-		e, err := s.input.start(ctx)
-		if err != nil {
-			return err
-		}
-		for {
-			rec, err := e.Next(ctx)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				e.close()
-				return err
-			}
-			if err := push(rec); err != nil {
-				e.close()
-				return err
-			}
-		}
-		if err := e.close(); err != nil {
+		if err := s.input.run(ctx, push); err != nil {
 			return err
 		}
 		return finish(yield)

@@ -84,22 +84,15 @@ func (ds *Dataset) Count(ctx context.Context) (int64, error) {
 		return n, err
 	}
 	var n int64
-	e, err := ds.start(ctx)
+	err := ds.run(ctx, func(rec arrow.RecordBatch) error {
+		n += rec.NumRows()
+		rec.Release()
+		return nil
+	})
 	if err != nil {
 		return 0, err
 	}
-	for {
-		rec, err := e.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			return n, e.close()
-		}
-		if err != nil {
-			e.close()
-			return 0, err
-		}
-		n += rec.NumRows()
-		rec.Release()
-	}
+	return n, nil
 }
 
 func (ds *Dataset) countFromMetadata(ctx context.Context) (int64, bool, error) {
@@ -204,26 +197,15 @@ func (ds *Dataset) Columns(ctx context.Context) ([]string, error) {
 // Materialize runs ds and returns a Dataset over the resulting blocks held in memory, so later
 // consumers do not run the plan again. Release it when done (see Dataset.Release).
 func (ds *Dataset) Materialize(ctx context.Context) (*Dataset, error) {
-	e, err := ds.start(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var recs []arrow.RecordBatch
-	for {
-		rec, err := e.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			e.close()
-			for _, r := range recs {
-				r.Release()
-			}
-			return nil, err
-		}
+	err := ds.run(ctx, func(rec arrow.RecordBatch) error {
 		recs = append(recs, rec)
-	}
-	if err := e.close(); err != nil {
+		return nil
+	})
+	if err != nil {
+		for _, r := range recs {
+			r.Release()
+		}
 		return nil, err
 	}
 	out := FromArrow(recs...)

@@ -2,7 +2,9 @@ package data
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"runtime"
 	"strings"
@@ -98,6 +100,28 @@ func (ds *Dataset) start(ctx context.Context) (*execution, error) {
 		return nil, err
 	}
 	return &execution{Execution: e, ds: ds, progress: ds.startProgress(e)}, nil
+}
+
+// run starts ds and hands every output block to fn, which owns it, until the run ends; the
+// run is closed (its stats recorded) whatever happens. It returns the run's error or fn's.
+func (ds *Dataset) run(ctx context.Context, fn func(arrow.RecordBatch) error) error {
+	e, err := ds.start(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		rec, err := e.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return e.close()
+		}
+		if err == nil {
+			err = fn(rec)
+		}
+		if err != nil {
+			e.close()
+			return err
+		}
+	}
 }
 
 // close ends the run and records its stats.

@@ -2,9 +2,7 @@ package data
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -120,26 +118,19 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 
 // collectPaths runs a write plan and gathers the "path" rows its write stage emits.
 func (ds *Dataset) collectPaths(ctx context.Context) ([]string, error) {
-	e, err := ds.start(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var paths []string
-	for {
-		rec, err := e.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			return paths, e.close()
-		}
-		if err != nil {
-			e.close()
-			return nil, err
-		}
+	err := ds.run(ctx, func(rec arrow.RecordBatch) error {
+		defer rec.Release()
 		col := rec.Column(0).(*array.String)
 		for i := 0; i < col.Len(); i++ {
 			paths = append(paths, col.Value(i))
 		}
-		rec.Release()
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return paths, nil
 }
 
 // fileSink is the state of one write: a FilesWriter per running task, and every file

@@ -2,7 +2,6 @@ package data
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -193,37 +192,21 @@ func (s *StreamingSplit) startEpoch() {
 
 // dispatch runs one epoch and hands its blocks to the queues.
 func (s *StreamingSplit) dispatch(ctx context.Context, queues []*shardQueue) error {
-	e, err := s.ds.start(ctx)
-	if err != nil {
-		return err
-	}
 	var carry []arrow.RecordBatch // Equal: rows not yet divisible by n
 	defer func() {
 		for _, r := range carry {
 			r.Release()
 		}
 	}()
-	for {
-		rec, err := e.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			e.close()
-			return err
-		}
+	err := s.ds.run(ctx, func(rec arrow.RecordBatch) error {
 		if !s.equal {
-			if err := s.push(ctx, queues[0], 0, rec); err != nil {
-				e.close()
-				return err
-			}
-			continue
+			return s.push(ctx, queues[0], 0, rec)
 		}
 		carry = append(carry, rec)
-		if err := s.pushEqual(ctx, queues, &carry); err != nil {
-			e.close()
-			return err
-		}
+		return s.pushEqual(ctx, queues, &carry)
+	})
+	if err != nil {
+		return err
 	}
 	var left int64
 	for _, r := range carry {
@@ -232,7 +215,7 @@ func (s *StreamingSplit) dispatch(ctx context.Context, queues []*shardQueue) err
 	s.mu.Lock()
 	s.stats.DroppedRows += left
 	s.mu.Unlock()
-	return e.close()
+	return nil
 }
 
 // pushEqual gives each shard rows/n of the carried rows (zero-copy slices) and keeps the rest.
