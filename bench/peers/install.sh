@@ -57,7 +57,7 @@ for p in $PEERS; do
   base) install base "import numpy, pyarrow, pandas, PIL; print('numpy', numpy.__version__, 'pyarrow', pyarrow.__version__, 'pandas', pandas.__version__, 'pillow', PIL.__version__)" \
           "numpy==$NUMPY_VERSION" "pyarrow==$PYARROW_VERSION" "pandas==$PANDAS_VERSION" "pillow==$PILLOW_VERSION" ;;
   ray) install ray "import ray, ray.data; print('ray', ray.__version__)" \
-          "ray[data]==$RAY_VERSION" "numpy==$NUMPY_VERSION" "pyarrow==$PYARROW_VERSION" "pandas==$PANDAS_VERSION" ;;
+          "ray[data]==$RAY_VERSION" "numpy==$NUMPY_VERSION" "pyarrow==$PYARROW_VERSION" "pandas==$PANDAS_VERSION" "onnxruntime==1.30.0" ;;
   # PyPI's Linux torch wheel brings the CUDA libraries (several GB); the CPU index is not
   # reachable from this machine, so that is what is installed. If it fails, Debian's
   # python3-torch (1.13) is the documented fallback; see bench/README.md.

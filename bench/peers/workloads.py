@@ -9,9 +9,11 @@ JSON line with the same fields as bench/cmd/workloads (the sluice side):
     python workloads.py ray w5 --in DIR
     python workloads.py ray fib --n 200000 --tasks 2
     python workloads.py loop pi --samples 2000000 --tasks 2
+    python workloads.py ray w2 --in DIR                 # seed 000 case 3, Ray tasks
+    python workloads.py ray w4 --in DIR --model FILE    # ONNX inference on 2 actors
 
 Systems: ray (Ray Data / Ray Core), loop (plain Python: pyarrow, numpy or PIL in one
-process, or the seed's serial loop), daft (W3 only), torch (W1: DataLoader).
+process, or the seed's serial loop), daft (W3 only), torch (W1, W5: DataLoader).
 """
 import argparse
 import json
@@ -198,6 +200,50 @@ def w5_loop(args):
     return consume_batches(w5_loop_batches(args.input))
 
 
+def w5_torch(args):
+    """The PyTorch way: an IterableDataset over the Parquet files (pyarrow), each worker
+    reading its share of the files and shuffling through a buffer of INGEST_SHUFFLE_ROWS
+    samples (torchdata's Shuffler), a DataLoader with one worker per core collating
+    batches of INGEST_BATCH_SIZE."""
+    import numpy as np
+    import pyarrow.parquet as pq
+    import torch
+    from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+
+    torch.set_num_threads(1)
+    files = sorted(os.path.join(args.input, f) for f in os.listdir(args.input) if f.endswith(".parquet"))
+
+    class ParquetSamples(IterableDataset):
+        def __init__(self, files, buffer_size, seed):
+            self.files, self.buffer_size, self.seed = files, buffer_size, seed
+
+        def samples(self, files):
+            for f in files:
+                for rb in pq.ParquetFile(f).iter_batches(batch_size=8192):
+                    lab = rb.column("label").to_numpy()
+                    emb = rb.column("emb").to_numpy_ndarray()
+                    yield from zip(lab, emb)
+
+        def __iter__(self):
+            info = get_worker_info()
+            wid, nw = (info.id, info.num_workers) if info else (0, 1)
+            rng = random.Random(self.seed + wid)
+            buf = []
+            for s in self.samples(self.files[wid::nw]):
+                if len(buf) < self.buffer_size:
+                    buf.append(s)
+                    continue
+                i = rng.randrange(self.buffer_size)
+                yield buf[i]
+                buf[i] = s
+            rng.shuffle(buf)
+            yield from buf
+
+    loader = DataLoader(ParquetSamples(files, INGEST_SHUFFLE_ROWS, INGEST_SEED),
+                        batch_size=INGEST_BATCH_SIZE, num_workers=os.cpu_count())
+    return consume_batches({"label": lab.numpy(), "emb": emb.numpy()} for lab, emb in loader)
+
+
 # ---- W1 images ---------------------------------------------------------------------------
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -294,6 +340,135 @@ def w1_loop(args):
     return consume_images(batches())
 
 
+# ---- W2 large photos: seed 000 case 3 ------------------------------------------------------
+THUMB_SIZE = (64, 64)
+
+
+def transform_image(orig_img):
+    """The seed's transform_image (torchvision transforms, uint8 tensor arithmetic, a
+    thumbnail) on an image already fetched (fetch_image=False); returns the PIL sizes
+    before and after."""
+    import numpy as np
+    import torch
+    from torchvision import transforms as T
+
+    before_shape = orig_img.size
+    gray_img = T.Grayscale()(orig_img)
+    cropper = T.RandomCrop(size=(224, 224))
+    crops = [cropper(orig_img) for _ in range(4)]
+    augmentor = T.TrivialAugmentWide(num_magnitude_bins=31)
+    augmented_img = augmentor(orig_img)
+    tensor = torch.tensor(np.asarray(augmented_img))
+    t_tensor = torch.transpose(tensor, 0, 1)
+    random.seed(42)
+    for _ in range(3):
+        tensor.pow(3).sum()
+        t_tensor.pow(3).sum()
+        torch.mul(tensor, random.randint(2, 10))
+        torch.mul(t_tensor, random.randint(2, 10))
+        torch.mul(tensor, tensor)
+        torch.mul(t_tensor, t_tensor)
+    augmented_img.thumbnail(THUMB_SIZE)
+    del gray_img, crops
+    return before_shape, augmented_img.size
+
+
+def photo_result(shapes, secs):
+    sums = {"before_w": 0.0, "before_h": 0.0, "after_w": 0.0, "after_h": 0.0}
+    for (bw, bh), (aw, ah) in shapes:
+        sums["before_w"] += bw
+        sums["before_h"] += bh
+        sums["after_w"] += aw
+        sums["after_h"] += ah
+    return {"rows": len(shapes), "seconds": secs, "checksum": sums}
+
+
+def w2_ray(args):
+    """The seed's run_distributed: every photo opened with PIL and put in the object store
+    (insert_into_object_store: pickling decodes it, in the driver), then one remote
+    transform_image task per photo, gathered with ray.get. Both phases are timed, as
+    sluice's time includes reading and decoding."""
+    from PIL import Image
+
+    ray = ray_init()
+
+    @ray.remote
+    def augment_image_distributed(image_ref, fetch_image):
+        return transform_image(image_ref if not fetch_image else ray.get(image_ref))
+
+    start = time.perf_counter()
+    refs = [ray.put(Image.open(p)) for p in image_paths(args.input)]
+    put = time.perf_counter() - start
+    shapes = ray.get([augment_image_distributed.remote(img, False) for img in refs])
+    secs = time.perf_counter() - start
+    print(f"w2 ray: insert_into_object_store {put:.2f} s, tasks {secs - put:.2f} s", file=sys.stderr)
+    return photo_result(shapes, secs)
+
+
+def w2_loop(args):
+    """The seed's run_serially: open each photo and transform it, one after the other."""
+    from PIL import Image
+
+    start = time.perf_counter()
+    shapes = []
+    for p in image_paths(args.input):
+        with Image.open(p) as img:
+            shapes.append(transform_image(img))
+    return photo_result(shapes, time.perf_counter() - start)
+
+
+# ---- W4 batch inference ------------------------------------------------------------------
+INFERENCE_BATCH_SIZE = 64
+INFERENCE_ACTORS = 2
+
+
+class OnnxPredictor:
+    """A Ray Data predictor class: the ONNX model loaded once per actor, one intra-op thread
+    (the actor pool is the parallelism, as on the sluice side)."""
+
+    def __init__(self, model):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+
+    def __call__(self, batch):
+        (probs,) = self.session.run(["probs"], {"image": batch["image"]})
+        return {"probs": probs}
+
+
+def w4_ray(args):
+    import numpy as np
+
+    ray = ray_init()
+    ds = ray.data.read_images(args.input, size=(224, 224), mode="RGB")
+    ds = ds.map_batches(normalize_images, batch_format="numpy")
+    # num_cpus=0.5: with Ray's default of one CPU per actor, the two actors hold both CPUs of
+    # this machine, the read tasks never get one, and the run hangs (seen: 10 minutes).
+    ds = ds.map_batches(OnnxPredictor, fn_constructor_args=(args.model,), batch_size=INFERENCE_BATCH_SIZE,
+                        compute=ray.data.ActorPoolStrategy(size=INFERENCE_ACTORS), num_cpus=0.5,
+                        batch_format="numpy")
+    res = {"rows": 0}
+    counts = None
+    start = time.perf_counter()
+    for b in ds.iter_batches(batch_size=INFERENCE_BATCH_SIZE, batch_format="numpy"):
+        if res["rows"] == 0:
+            res["first_batch_s"] = time.perf_counter() - start
+            s = since_spawn()
+            if s is not None:
+                res["first_batch_from_start_s"] = s
+        probs = b["probs"]
+        if counts is None:
+            counts = np.zeros(probs.shape[1], dtype=np.int64)
+        counts += np.bincount(probs.argmax(axis=1), minlength=probs.shape[1])
+        res["rows"] += len(probs)
+    res["seconds"] = time.perf_counter() - start
+    res["checksum"] = {f"class_{k}": float(c) for k, c in enumerate(counts if counts is not None else [])}
+    return res
+
+
 # ---- W8 seed 000 tasks ------------------------------------------------------------------
 def generate_fibonacci(sequence_size):
     """The seed's generate_fibonacci, returning (length, bit length of the last) so the
@@ -344,7 +519,9 @@ def pi(args):
 
 WORKLOADS = {
     ("ray", "w3"): w3_ray, ("loop", "w3"): w3_loop, ("daft", "w3"): w3_daft,
-    ("ray", "w5"): w5_ray, ("loop", "w5"): w5_loop,
+    ("ray", "w5"): w5_ray, ("loop", "w5"): w5_loop, ("torch", "w5"): w5_torch,
+    ("ray", "w2"): w2_ray, ("loop", "w2"): w2_loop,
+    ("ray", "w4"): w4_ray,
     ("ray", "w1"): w1_ray, ("torch", "w1"): w1_torch, ("loop", "w1"): w1_loop,
     ("ray", "fib"): fib, ("loop", "fib"): fib,
     ("ray", "pi"): pi, ("loop", "pi"): pi,
@@ -357,6 +534,7 @@ def main():
     p.add_argument("workload")
     p.add_argument("--in", dest="input")
     p.add_argument("--out")
+    p.add_argument("--model", default="testdata/models/tiny_cnn.onnx")
     p.add_argument("--n", type=int, default=200_000)
     p.add_argument("--samples", type=int, default=10_000_000)
     p.add_argument("--tasks", type=int, default=os.cpu_count())

@@ -9,7 +9,10 @@
 //
 // Run from the repository root after bash bench/peers/install.sh:
 //
-//	go run ./bench/cmd/report [-rounds 3] [-only W1,W3,W5,W8-fib,W8-pi]
+//	go run ./bench/cmd/report [-rounds 3] [-only W1,W2,W3,W4,W5,W8-fib,W8-pi]
+//
+// With -only, the workloads not run are kept from the existing results.json, each with the
+// time and rounds of its own run, so the README always has every row.
 //
 // A peer that is not installed or cannot start is listed with its error, not dropped. A ratio
 // is printed only when the outputs agree; a row whose max exceeds its min by more than 25% is
@@ -50,8 +53,14 @@ type report struct {
 type workloadReport struct {
 	ID    string `json:"id"`
 	Title string `json:"title"`
-	Rows  []row  `json:"rows"`
-	Runs  []run  `json:"runs"`
+	// Started, Rounds and Nice are this workload's own run (a report run with -only keeps
+	// the other workloads of the previous results.json, run at other times).
+	Started time.Time `json:"started"`
+	Rounds  int       `json:"rounds"`
+	Nice    int       `json:"nice"`
+	Sluice  string    `json:"sluice"` // the commit measured
+	Rows    []row     `json:"rows"`
+	Runs    []run     `json:"runs"`
 }
 
 type options struct {
@@ -62,6 +71,8 @@ type options struct {
 	data      string
 	venv      string
 	images    string
+	large     string
+	model     string
 	fibN      int
 	piSamples int
 	timeout   time.Duration
@@ -72,11 +83,13 @@ type options struct {
 func main() {
 	var o options
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds per system (each round runs every system once)")
-	flag.StringVar(&o.only, "only", "", "comma-separated workload IDs to run (W1,W3,W5,W8-fib,W8-pi; default all)")
+	flag.StringVar(&o.only, "only", "", "comma-separated workload IDs to run (W1,W2,W3,W4,W5,W8-fib,W8-pi; default all); the others are kept from results.json")
 	flag.StringVar(&o.results, "results", "bench/results", "directory for results.json and charts")
 	flag.StringVar(&o.readme, "readme", "bench/README.md", "README to write")
 	flag.StringVar(&o.data, "data", "bench/data/tables", "directory for the generated inputs")
 	flag.StringVar(&o.images, "images", "bench/data/images/imagenet", "the ImageNet-like corpus for W1 (sh bench/corpus/build.sh)")
+	flag.StringVar(&o.large, "large", "bench/data/images/large", "the large-photo corpus for W2 (sh bench/corpus/build.sh)")
+	flag.StringVar(&o.model, "model", "testdata/models/tiny_cnn.onnx", "the ONNX classifier for W4")
 	flag.StringVar(&o.venv, "venv", "bench/peers/.venv", "the peers' virtualenv (bench/peers/install.sh)")
 	flag.IntVar(&o.fibN, "fib-n", 200_000, "W8 fib: sequence size (the seed's)")
 	flag.IntVar(&o.piSamples, "pi-samples", 10_000_000, "W8 pi: samples per task (the seed's)")
@@ -129,7 +142,11 @@ func runReport(ctx context.Context, o options, log io.Writer) error {
 		repo:       repo,
 		workloads:  filepath.Join(work, "workloads"),
 		libjpeg:    filepath.Join(work, "workloads-libjpeg"),
+		onnx:       filepath.Join(work, "workloads-onnx"),
+		onnxJPEG:   filepath.Join(work, "workloads-onnx-libjpeg"),
 		imagesDir:  abs(repo, o.images),
+		largeDir:   abs(repo, o.large),
+		model:      abs(repo, o.model),
 		python:     abs(repo, filepath.Join(o.venv, "bin", "python")),
 		daftPython: abs(repo, filepath.Join(o.venv, "daft", "bin", "python")),
 		peersDir:   filepath.Join(repo, "bench", "peers"),
@@ -153,6 +170,21 @@ func runReport(ctx context.Context, o options, log io.Writer) error {
 	if out, err := lj.CombinedOutput(); err != nil {
 		rep.Missing["libjpeg"] = fmt.Sprintf("go build -tags libjpeg ./bench/cmd/workloads: %v: %s", err, lastLine(string(out)))
 	}
+	// W4's builds need ONNX Runtime (scripts/install-onnxruntime.sh) at run time.
+	for _, b := range []struct{ peer, tags, out string }{{"onnx", "onnx", e.onnx}, {"onnx-libjpeg", "onnx,libjpeg", e.onnxJPEG}} {
+		if _, bad := rep.Missing["libjpeg"]; bad && b.peer == "onnx-libjpeg" {
+			rep.Missing[b.peer] = "needs the libjpeg build"
+			continue
+		}
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", b.tags, "-o", b.out, "./bench/cmd/workloads")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			rep.Missing[b.peer] = fmt.Sprintf("go build -tags %s ./bench/cmd/workloads: %v: %s", b.tags, err, lastLine(string(out)))
+		}
+	}
+	if _, err := os.Stat(e.model); err != nil {
+		rep.Missing["onnx"] = fmt.Sprintf("W4 model: %v", err)
+		rep.Missing["onnx-libjpeg"] = rep.Missing["onnx"]
+	}
 	probePeers(ctx, e, rep.Versions, rep.Missing)
 	fmt.Fprintln(log, "report: generating inputs in", e.tablesDir)
 	gen := exec.CommandContext(ctx, e.workloads, "gen", "-dir", e.tablesDir)
@@ -163,8 +195,12 @@ func runReport(ctx context.Context, o options, log io.Writer) error {
 	if n, _ := filepath.Glob(filepath.Join(e.imagesDir, "*.jpg")); len(n) == 0 {
 		rep.Skipped["W1"] = e.imagesDir + " holds no JPEGs: build the corpus with sh bench/corpus/build.sh"
 	}
-	rep.Skipped["W2"] = "not built (large-photo transform; time)"
-	rep.Skipped["W4"] = "not built (ONNX batch inference; time)"
+	if n, _ := filepath.Glob(filepath.Join(e.largeDir, "*.jpg")); len(n) == 0 {
+		rep.Skipped["W2"] = e.largeDir + " holds no JPEGs: build the corpus with sh bench/corpus/build.sh"
+	}
+	if _, skip := rep.Skipped["W1"]; skip {
+		rep.Skipped["W4"] = rep.Skipped["W1"]
+	}
 
 	only := map[string]bool{}
 	for _, id := range strings.Split(o.only, ",") {
@@ -182,10 +218,21 @@ func runReport(ctx context.Context, o options, log io.Writer) error {
 		if _, skip := rep.Skipped[w.ID]; skip {
 			continue
 		}
+		started := time.Now().UTC()
 		runs := runWorkload(ctx, e, w, o, work, rep.Missing, log)
-		rep.Workloads = append(rep.Workloads, workloadReport{ID: w.ID, Title: w.Title, Rows: summarize(w, runs, rep.Missing), Runs: runs})
+		rep.Workloads = append(rep.Workloads, workloadReport{ID: w.ID, Title: w.Title, Started: started, Rounds: o.rounds, Nice: o.nice,
+			Sluice: rep.Versions["sluice"], Rows: summarize(w, runs, rep.Missing), Runs: runs})
 	}
 	rep.Finished = time.Now().UTC()
+	if len(only) > 0 {
+		prev, err := readReport(filepath.Join(abs(repo, o.results), "results.json"))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if prev != nil {
+			mergeEarlier(&rep, prev, planOrder(plan(e)))
+		}
+	}
 	return writeOutputs(&rep, abs(repo, o.results), abs(repo, o.readme))
 }
 
@@ -240,6 +287,7 @@ func probePeers(ctx context.Context, e *env, versions, missing map[string]string
 		{"base", e.python, "import numpy, pyarrow, pandas, PIL, sys; print('python', sys.version.split()[0]); print('numpy', numpy.__version__); print('pyarrow', pyarrow.__version__); print('pandas', pandas.__version__); print('pillow', PIL.__version__)"},
 		{"ray", e.python, "import ray, ray.data; print('ray', ray.__version__)"},
 		{"torch", e.python, "import torch, torchvision; print('torch', torch.__version__); print('torchvision', torchvision.__version__)"},
+		{"ray-onnx", e.python, "import ray, onnxruntime; print('onnxruntime', onnxruntime.__version__)"},
 		{"daft", e.daftPython, "import daft, pyarrow; print('daft', daft.__version__); print('daft-pyarrow', pyarrow.__version__)"},
 	}
 	for _, p := range probes {
@@ -341,15 +389,66 @@ func writeOutputs(rep *report, results, readme string) error {
 
 // rerender redraws the charts and the README from results.json.
 func rerender(o options) error {
-	b, err := os.ReadFile(filepath.Join(o.results, "results.json"))
+	rep, err := readReport(filepath.Join(o.results, "results.json"))
 	if err != nil {
 		return fmt.Errorf("sluice: report: -render: %w", err)
 	}
+	return writeOutputs(rep, o.results, o.readme)
+}
+
+// readReport reads a results.json; the error wraps os.ErrNotExist when there is none.
+func readReport(path string) (*report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
 	var rep report
 	if err := json.Unmarshal(b, &rep); err != nil {
-		return fmt.Errorf("sluice: report: -render: %s: %w", filepath.Join(o.results, "results.json"), err)
+		return nil, fmt.Errorf("sluice: report: %s: %w", path, err)
 	}
-	return writeOutputs(&rep, o.results, o.readme)
+	return &rep, nil
+}
+
+// mergeEarlier adds to rep the workloads of prev that rep did not run (a run with -only),
+// each keeping the time, rounds and priority of its own run, and the versions rep did not
+// probe. The workloads end in order (IDs not in order go last, as they came). A workload
+// rep skipped but prev holds is no longer listed as skipped.
+func mergeEarlier(rep, prev *report, order []string) {
+	have := map[string]bool{}
+	for _, w := range rep.Workloads {
+		have[w.ID] = true
+	}
+	for _, w := range prev.Workloads {
+		if have[w.ID] {
+			continue
+		}
+		if w.Started.IsZero() {
+			w.Started, w.Rounds, w.Nice, w.Sluice = prev.Started, prev.Rounds, prev.Nice, prev.Versions["sluice"]
+		}
+		rep.Workloads = append(rep.Workloads, w)
+		delete(rep.Skipped, w.ID)
+	}
+	for k, v := range prev.Versions {
+		if _, ok := rep.Versions[k]; !ok {
+			rep.Versions[k] = v
+		}
+	}
+	rank := func(id string) int {
+		if i := slices.Index(order, id); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	slices.SortStableFunc(rep.Workloads, func(a, b workloadReport) int { return rank(a.ID) - rank(b.ID) })
+}
+
+// planOrder is the workload IDs in plan order.
+func planOrder(ws []workload) []string {
+	ids := make([]string, len(ws))
+	for i, w := range ws {
+		ids[i] = w.ID
+	}
+	return ids
 }
 
 func metricRows(rows []row, id string) []row {

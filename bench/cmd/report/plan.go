@@ -11,7 +11,11 @@ type env struct {
 	repo       string // repository root (the working directory)
 	workloads  string // the built bench/cmd/workloads binary
 	libjpeg    string // the same built with -tags libjpeg ("" when that build failed)
+	onnx       string // the same built with -tags onnx (W4)
+	onnxJPEG   string // the same built with -tags onnx,libjpeg (W4)
 	imagesDir  string // the ImageNet-like corpus (bench/corpus)
+	largeDir   string // the large-photo corpus (bench/corpus)
+	model      string // the ONNX classifier of W4
 	python     string // the peers' venv python (Ray, pyarrow, torch)
 	daftPython string // Daft's own venv python
 	peersDir   string // bench/peers
@@ -101,6 +105,19 @@ func plan(e *env) []workload {
 			},
 		},
 		{
+			ID: "W2", Title: "large photos: seed 000 case 3 (grayscale, 4 random 224 crops, TrivialAugmentWide, uint8 tensor math, thumbnail 64) over 40 photos of about 12 MP (bench/corpus large)",
+			Metrics: []metric{
+				{"W2", "W2 large photos, work time", "s", false, seconds},
+				{"W2-wall", "W2 large photos, whole process", "s", false, wall},
+			},
+			Systems: []system{
+				{"sluice", "", func(e *env, out string) []string { return []string{e.workloads, "w2", "-in", e.largeDir} }},
+				{"sluice (libjpeg)", "libjpeg", func(e *env, out string) []string { return []string{e.libjpeg, "w2", "-in", e.largeDir} }},
+				{"Ray tasks", "ray", func(e *env, out string) []string { return py(e, "ray", "w2", "--in", e.largeDir) }},
+				{"Python loop", "torch", func(e *env, out string) []string { return py(e, "loop", "w2", "--in", e.largeDir) }},
+			},
+		},
+		{
 			ID: "W3", Title: "tables: Parquet (numeric + tensor) -> map_batches -> Parquet", WritesParquet: true, SampleMemory: true,
 			Metrics: []metric{
 				{"W3", "W3 tables, work time", "s", false, seconds},
@@ -117,6 +134,27 @@ func plan(e *env) []workload {
 			},
 		},
 		{
+			// The pure-Go JPEG decoder differs from libjpeg-turbo in the last bit of some
+			// pixels, which moves one image of 1,000 across a class boundary of this
+			// random-weight model; the class counts may differ by that much.
+			ID: "W4", Title: "batch inference: 1,000 ImageNet-like JPEGs, resize 224, normalize, ONNX tiny_cnn on a 2-actor pool, batches of 64", Tolerance: 2,
+			Metrics: []metric{
+				{"W4", "W4 inference throughput", "images/s", true, perSecond},
+				{"W4-wall", "W4 inference, whole process", "s", false, wall},
+			},
+			Systems: []system{
+				{"sluice", "onnx", func(e *env, out string) []string {
+					return []string{e.onnx, "w4", "-in", e.imagesDir, "-model", e.model}
+				}},
+				{"sluice (libjpeg)", "onnx-libjpeg", func(e *env, out string) []string {
+					return []string{e.onnxJPEG, "w4", "-in", e.imagesDir, "-model", e.model}
+				}},
+				{"Ray Data", "ray-onnx", func(e *env, out string) []string {
+					return py(e, "ray", "w4", "--in", e.imagesDir, "--model", e.model)
+				}},
+			},
+		},
+		{
 			ID: "W5", Title: "training ingest: iter_batches(256) with a 10,000-row local shuffle over float32[256] tensors",
 			Metrics: []metric{
 				{"W5", "W5 ingest throughput", "GB/s", true, gbps},
@@ -126,6 +164,7 @@ func plan(e *env) []workload {
 			Systems: []system{
 				{"sluice", "", func(e *env, out string) []string { return []string{e.workloads, "w5", "-in", w5in} }},
 				{"Ray Data", "ray", func(e *env, out string) []string { return py(e, "ray", "w5", "--in", w5in) }},
+				{"DataLoader", "torch", func(e *env, out string) []string { return py(e, "torch", "w5", "--in", w5in) }},
 				{"numpy loop", "base", func(e *env, out string) []string { return py(e, "loop", "w5", "--in", w5in) }},
 			},
 		},

@@ -18,17 +18,21 @@ func renderReadme(rep *report, charts []string, results, notes string) string {
 	p("This file is written by `go run ./bench/cmd/report`; do not edit it by hand " +
 		"(the analysis at the end comes from `bench/results/notes.md`).\n\n")
 	p("## Running it\n\n```sh\nbash bench/peers/install.sh     # venv at bench/peers/.venv: Ray Data, pyarrow, pandas, numpy, Pillow, torch, Daft (pinned)\n" +
-		"sh bench/corpus/build.sh        # the W1 image corpus (optional: W1 is skipped without it)\n" +
-		"sh scripts/install-libjpeg.sh   # optional: the sluice (libjpeg) row\n" +
-		"go run ./bench/cmd/report       # -rounds 5, -only W1,W3,W5,W8-fib,W8-pi, -nice -10 on a shared machine (root)\n" +
+		"sh bench/corpus/build.sh        # the W1/W4 and W2 image corpora (optional: those workloads are skipped without them)\n" +
+		"sh scripts/install-libjpeg.sh   # optional: the sluice (libjpeg) rows\n" +
+		"sh scripts/install-onnxruntime.sh   # W4's sluice rows (ONNX Runtime for -tags onnx)\n" +
+		"go run ./bench/cmd/report       # -rounds 5, -only W1,W2,W3,W4,W5,W8-fib,W8-pi (the rest kept from results.json), -nice -10 on a shared machine (root)\n" +
 		"go run ./bench/cmd/report -render   # redraw this file after editing bench/results/notes.md\n```\n\n")
 	p("PyPI's Linux torch wheel is the CUDA build (the CPU index is not reachable here); it runs on the CPU " +
 		"and makes the venv about 6 GB. Daft 0.7.26 needs pyarrow < 26, so it has its own venv in `.venv/daft`. " +
+		"W4's Ray row needs `onnxruntime` in the venv (the same 1.30.0 as the sluice side's library: " +
+		"`bench/peers/.venv/bin/python -m pip install onnxruntime==1.30.0`). " +
 		"A peer that fails to install or import is listed below with its error and its rows say so.\n\n")
 	p("The report builds `bench/cmd/workloads` (the sluice side), generates the inputs " +
 		"deterministically into `bench/data/tables` (W3: 1,000,000 rows of id int64, x, y float64 and a " +
 		"float32[32] tensor in 16 Parquet files; W5: 262,144 rows of a label and a float32[256] tensor, 256 MiB, " +
-		"in 8 files; W1 reads the 1,000 ImageNet-like JPEGs of bench/corpus), then runs each system once per round in turn (A B C A B C ...). The peers' programs are in " +
+		"in 8 files; W1 and W4 read the 1,000 ImageNet-like JPEGs of bench/corpus, W2 its 40 photos of 4000x3000; " +
+		"W4 classifies with `testdata/models/tiny_cnn.onnx`), then runs each system once per round in turn (A B C A B C ...). The peers' programs are in " +
 		"`bench/peers/workloads.py`, written as each system's documentation writes them.\n\n")
 	p("Honesty checks: every run's output is compared with sluice's (row counts and column sums; W3's " +
 		"written files are read back by one checker, `bench/peers/check.py`, for every system) and a row whose " +
@@ -43,8 +47,8 @@ func renderReadme(rep *report, charts []string, results, notes string) string {
 
 	p("## Machine and versions\n\n")
 	m := rep.Machine
-	p("%s, %d cores, %.1f GiB, Linux %s. Run %s, %d rounds, at nice %d (the machine is shared with other work; "+
-		"the spread columns show how much that moved the figures).\n\n", m.CPU, m.Cores, m.MemoryGB, m.Kernel,
+	p("%s, %d cores, %.1f GiB, Linux %s. Last run %s, %d rounds, at nice %d (the machine is shared with other work; "+
+		"the spread columns show how much that moved the figures; each workload below says when it ran).\n\n", m.CPU, m.Cores, m.MemoryGB, m.Kernel,
 		rep.Started.Format("2006-01-02 15:04 UTC"), rep.Rounds, rep.Nice)
 	var keys []string
 	for k := range rep.Versions {
@@ -67,6 +71,13 @@ func renderReadme(rep *report, charts []string, results, notes string) string {
 	p("## Results\n\n")
 	for _, w := range rep.Workloads {
 		p("### %s: %s\n\n", w.ID, w.Title)
+		if !w.Started.IsZero() {
+			p("Run %s, %d rounds, nice %d", w.Started.Format("2006-01-02 15:04 UTC"), w.Rounds, w.Nice)
+			if w.Sluice != "" {
+				p(", sluice %s", w.Sluice)
+			}
+			p(".\n\n")
+		}
 		p("| metric | system | median | min | max | sluice advantage | notes |\n|---|---|---:|---:|---:|---:|---|\n")
 		for _, r := range w.Rows {
 			p("| %s | %s | %s | %s | %s | %s | %s |\n", r.Title, r.System, fig(r, r.Median), fig(r, r.Min), fig(r, r.Max), advantage(r), rowNote(r))

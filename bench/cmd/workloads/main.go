@@ -9,6 +9,8 @@
 //	workloads fib  -n 200000 -tasks 2 [-serial]       # seed 000 case 1
 //	workloads pi   -samples 10000000 -tasks 2 [-serial] # seed 000 case 2
 //	workloads w1   -in DIR                            # images: decode, resize 224, normalize
+//	workloads w2   -in DIR [-serial]                  # seed 000 case 3 over large photos
+//	workloads w4   -in DIR -model FILE.onnx           # batch inference on 2 actors (-tags onnx)
 //
 // When the environment variable BENCH_SPAWN_UNIX_NS holds the Unix time (ns) at which the
 // report started the process, time-to-first-batch is also given from process start.
@@ -62,7 +64,7 @@ func main() {
 
 func run(ctx context.Context, args []string, w io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("sluice: workloads: want a workload: gen, w1, w3, w5, fib or pi")
+		return fmt.Errorf("sluice: workloads: want a workload: gen, w1, w2, w3, w4, w5, fib or pi")
 	}
 	name := args[0]
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -72,7 +74,8 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	n := fs.Int("n", 200_000, "fib: sequence size")
 	samples := fs.Int("samples", 10_000_000, "pi: samples per task")
 	tasks := fs.Int("tasks", 2, "fib, pi: number of calls")
-	serial := fs.Bool("serial", false, "fib, pi: a plain loop instead of exec tasks")
+	serial := fs.Bool("serial", false, "fib, pi, w2: a plain loop instead of exec tasks")
+	model := fs.String("model", "testdata/models/tiny_cnn.onnx", "w4: the ONNX classifier")
 	scale := fs.Float64("scale", 1, "gen: fraction of the default sizes")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	unordered := fs.Bool("unordered", false, "w1, w3, w5: let blocks overtake each other (Context.Unordered; Ray Data's default)")
@@ -105,6 +108,10 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		res, err = ingest(ctx, *in, start, dc)
 	case "w1":
 		res, err = images(ctx, *in, start, dc)
+	case "w2":
+		res, err = photos(ctx, *in, *serial)
+	case "w4":
+		res, err = inference(ctx, *in, *model, start, dc)
 	case "fib":
 		res, err = fib(ctx, *n, *tasks, *serial)
 	case "pi":

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -156,6 +157,11 @@ func TestBadInput(t *testing.T) {
 		{"w5 without input", []string{"w5"}, "want -in"},
 		{"w1 without input", []string{"w1"}, "want -in"},
 		{"w1 missing input", []string{"w1", "-in", "/nonexistent/sluice-images"}, "/nonexistent/sluice-images"},
+		{"w2 without input", []string{"w2"}, "want -in"},
+		{"w2 missing input", []string{"w2", "-in", "/nonexistent/sluice-photos"}, "/nonexistent/sluice-photos"},
+		{"w2 no photos", []string{"w2", "-in", "."}, "no .jpg, .jpeg or .png files"},
+		{"w4 without input", []string{"w4"}, "want -in and -model"},
+		{"w4 without model", []string{"w4", "-in", "x", "-model", ""}, "want -in and -model"},
 		{"w3 missing input", []string{"w3", "-in", "/nonexistent/sluice", "-out", "/tmp/sluice-never"}, "/nonexistent/sluice"},
 		{"negative fib", []string{"fib", "-n", "-1"}, "-n -1"},
 		{"zero pi tasks", []string{"pi", "-tasks", "0"}, "-tasks 0"},
@@ -256,5 +262,67 @@ func TestNormalizeImagesMatchesTorchvision(t *testing.T) {
 	defer bad.Release()
 	if _, err := normalizeImages(context.Background(), bad); err == nil {
 		t.Error("a float64 column normalized without an error")
+	}
+}
+
+func TestPhotosTransformsEveryPhoto(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dir := filepath.Join("..", "..", "..", "testdata", "images")
+	for _, serial := range []bool{true, false} {
+		t.Run(map[bool]string{true: "serial", false: "exec"}[serial], func(t *testing.T) {
+			res, err := photos(context.Background(), dir, serial)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The 8 bundled photos are 640x400; TrivialAugmentWide keeps the size and the
+			// thumbnail fits 64x64 keeping the aspect ratio: 64x40.
+			want := map[string]float64{"before_w": 8 * 640, "before_h": 8 * 400, "after_w": 8 * 64, "after_h": 8 * 40}
+			if res.Rows != 8 || len(res.Checksum) != len(want) {
+				t.Fatalf("got %+v, want 8 photos and %v", res, want)
+			}
+			for k, v := range want {
+				if res.Checksum[k] != v {
+					t.Errorf("%s: %v, want %v", k, res.Checksum[k], v)
+				}
+			}
+			if res.Seconds <= 0 {
+				t.Errorf("seconds %v, want > 0", res.Seconds)
+			}
+		})
+	}
+}
+
+func TestPhotosBadPhoto(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "broken.jpg"), []byte("not a jpeg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, serial := range []bool{true, false} {
+		t.Run(map[bool]string{true: "serial", false: "exec"}[serial], func(t *testing.T) {
+			_, err := photos(context.Background(), dir, serial)
+			if err == nil || !strings.Contains(err.Error(), "broken.jpg") {
+				t.Errorf("err %v, want one naming broken.jpg", err)
+			}
+		})
+	}
+}
+
+func TestArgmax(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		xs   []float32
+		want int
+	}{
+		{"one", []float32{0.5}, 0},
+		{"last", []float32{0.1, 0.2, 0.7}, 2},
+		{"first of a tie", []float32{0.4, 0.4, 0.2}, 0},
+		{"negative", []float32{-3, -1, -2}, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := argmax(c.xs); got != c.want {
+				t.Errorf("argmax(%v) = %d, want %d", c.xs, got, c.want)
+			}
+		})
 	}
 }
