@@ -20,8 +20,8 @@ import (
 	"math"
 	"os"
 
-	"github.com/sluicedata/sluice/data/onnx"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/data/onnx"
 	"github.com/sluicedata/sluice/examples/internal/mlp"
 	"github.com/sluicedata/sluice/tensor"
 )

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluicedata/sluice/data/onnx"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/data/onnx"
 	"github.com/sluicedata/sluice/examples/internal/mlp"
 	"go.uber.org/goleak"
 )

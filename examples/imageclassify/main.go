@@ -25,8 +25,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/sluicedata/sluice/data/onnx"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/data/onnx"
 	"github.com/sluicedata/sluice/data/transform/vision"
 	"github.com/sluicedata/sluice/examples/internal/mlp"
 	"github.com/sluicedata/sluice/tensor"

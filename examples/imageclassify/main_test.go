@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluicedata/sluice/data/onnx"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/data/onnx"
 	"github.com/sluicedata/sluice/examples/internal/mlp"
 	"github.com/sluicedata/sluice/tensor"
 	"go.uber.org/goleak"

@@ -74,7 +74,7 @@ func run(ctx context.Context, w io.Writer, c *data.Context, base, opts string) e
 	for _, r := range rows {
 		fmt.Fprintf(w, "image %v label %v\n", r["path"], r["label"])
 	}
-	ds := with(data.ReadCSV(base+"/tables/"+opts)).Filter(func(ctx context.Context, r data.Row) (bool, error) {
+	ds := with(data.ReadCSV(base + "/tables/" + opts)).Filter(func(ctx context.Context, r data.Row) (bool, error) {
 		return r["petal_length"].(float64) > 5, nil
 	})
 	paths, err := ds.WriteParquet(ctx, base+"/out"+opts, data.Mode(data.SaveOverwrite))
@@ -82,7 +82,7 @@ func run(ctx context.Context, w io.Writer, c *data.Context, base, opts string) e
 		return err
 	}
 	fmt.Fprintf(w, "wrote %v\n", paths)
-	n, err := with(data.ReadParquet(base+"/out/"+opts)).Count(ctx)
+	n, err := with(data.ReadParquet(base + "/out/" + opts)).Count(ctx)
 	if err != nil {
 		return err
 	}
