@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/sluicedata/sluice/examples/internal/testphotos"
 	goimage "image"
 	"image/png"
 	"os"
@@ -29,9 +30,9 @@ func TestRun(t *testing.T) {
 		want          int
 		before, after transformimage.Size
 	}{
-		{"two bundled photos", photoDir(t, 2, 0, 0), 1, 0, 2, transformimage.Size{W: 640, H: 400}, transformimage.Size{W: 64, H: 40}},
-		{"crops of three, twice", photoDir(t, 3, 320, 240), 2, 0, 6, transformimage.Size{W: 320, H: 240}, transformimage.Size{W: 64, H: 48}},
-		{"store spills", photoDir(t, 4, 320, 240), 1, 2 * cropBytes, 4, transformimage.Size{W: 320, H: 240}, transformimage.Size{W: 64, H: 48}},
+		{"two testphotos.Bundled photos", testphotos.Dir(t, 2, 0, 0), 1, 0, 2, transformimage.Size{W: 640, H: 400}, transformimage.Size{W: 64, H: 40}},
+		{"crops of three, twice", testphotos.Dir(t, 3, 320, 240), 2, 0, 6, transformimage.Size{W: 320, H: 240}, transformimage.Size{W: 64, H: 48}},
+		{"store spills", testphotos.Dir(t, 4, 320, 240), 1, 2 * cropBytes, 4, transformimage.Size{W: 320, H: 240}, transformimage.Size{W: 64, H: 48}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "charts")
@@ -110,12 +111,12 @@ func TestRunBadInput(t *testing.T) {
 		want   string
 		wantIs error
 	}{
-		{"no copies", config{dir: bundled, copies: 0}, "sluice: imageproc: -copies 0: ", nil},
+		{"no copies", config{dir: testphotos.Bundled, copies: 0}, "sluice: imageproc: -copies 0: ", nil},
 		{"missing dir", config{dir: "no/such/dir", copies: 1}, "sluice: imageproc: -dir no/such/dir: ", nil},
-		{"out under a file", config{dir: bundled, copies: 1, out: filepath.Join(file, "dir")}, "sluice: imageproc: -out " + filepath.Join(file, "dir") + ": ", nil},
+		{"out under a file", config{dir: testphotos.Bundled, copies: 1, out: filepath.Join(file, "dir")}, "sluice: imageproc: -out " + filepath.Join(file, "dir") + ": ", nil},
 		{"not an image", config{dir: bad, copies: 1}, "sluice: imageproc: " + filepath.Join(bad, "text.jpg") + ": ", nil},
 		{"smaller than a crop", config{dir: small, copies: 1}, "sluice: imageproc: transform_image " + filepath.Join(small, "tiny.png") + ": ", nil},
-		{"photo larger than the store", config{dir: bundled, copies: 1, maxBytes: 1000}, "sluice: imageproc: put " + filepath.Join(bundled, "autumn.jpg") + ": ", exec.ErrObjectTooLarge},
+		{"photo larger than the store", config{dir: testphotos.Bundled, copies: 1, maxBytes: 1000}, "sluice: imageproc: put " + filepath.Join(testphotos.Bundled, "autumn.jpg") + ": ", exec.ErrObjectTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.cfg.out == "" {

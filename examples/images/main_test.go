@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/sluicedata/sluice/examples/internal/testphotos"
 	"image"
 	"image/png"
 	"os"
@@ -29,9 +30,9 @@ func TestRun(t *testing.T) {
 		want          int
 		before, after transformimage.Size
 	}{
-		{"two bundled photos", photoDir(t, 2, 0, 0), 1, 2, transformimage.Size{W: 640, H: 400}, transformimage.Size{W: 64, H: 40}},
-		{"crops of three, once", photoDir(t, 3, 320, 240), 1, 3, transformimage.Size{W: 320, H: 240}, transformimage.Size{W: 64, H: 48}},
-		{"crops of three, twice", photoDir(t, 3, 320, 240), 2, 6, transformimage.Size{W: 320, H: 240}, transformimage.Size{W: 64, H: 48}},
+		{"two testphotos.Bundled photos", testphotos.Dir(t, 2, 0, 0), 1, 2, transformimage.Size{W: 640, H: 400}, transformimage.Size{W: 64, H: 40}},
+		{"crops of three, once", testphotos.Dir(t, 3, 320, 240), 1, 3, transformimage.Size{W: 320, H: 240}, transformimage.Size{W: 64, H: 48}},
+		{"crops of three, twice", testphotos.Dir(t, 3, 320, 240), 2, 6, transformimage.Size{W: 320, H: 240}, transformimage.Size{W: 64, H: 48}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -88,7 +89,7 @@ func TestRunBadInput(t *testing.T) {
 		cfg  config
 		want string
 	}{
-		{"no copies", config{dir: bundled, copies: 0}, "sluice: images: -copies 0: "},
+		{"no copies", config{dir: testphotos.Bundled, copies: 0}, "sluice: images: -copies 0: "},
 		{"missing dir", config{dir: "no/such/dir", copies: 1}, "sluice: images: -dir no/such/dir: "},
 		{"no images", config{dir: empty, copies: 1}, "sluice: images: -dir " + empty + ": no .jpg"},
 		{"smaller than a crop", config{dir: small, copies: 1}, "sluice: images: transform_image " + filepath.Join(small, "tiny.png") + ": "},

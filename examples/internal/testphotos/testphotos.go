@@ -1,4 +1,5 @@
-package main
+// Package testphotos gives example tests small copies of the bundled photos.
+package testphotos
 
 import (
 	"bytes"
@@ -11,14 +12,15 @@ import (
 	"github.com/sluicedata/sluice/data/transform/vision"
 )
 
-const bundled = "../../testdata/images"
+// Bundled is the photo folder, relative to an example's directory (tests run there).
+const Bundled = "../../testdata/images"
 
-// photoDir returns a temporary directory holding the first n bundled photos (sorted by
+// Dir returns a temporary directory holding the first n bundled photos (sorted by
 // name), each cut to its top-left w x h corner when w and h are positive, as q90 JPEGs, so
 // that tests under the race detector stay quick.
-func photoDir(t *testing.T, n, w, h int) string {
+func Dir(t *testing.T, n, w, h int) string {
 	t.Helper()
-	entries, err := os.ReadDir(bundled)
+	entries, err := os.ReadDir(Bundled)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +32,7 @@ func photoDir(t *testing.T, n, w, h int) string {
 		if filepath.Ext(e.Name()) != ".jpg" {
 			continue
 		}
-		raw, err := os.ReadFile(filepath.Join(bundled, e.Name()))
+		raw, err := os.ReadFile(filepath.Join(Bundled, e.Name()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +60,7 @@ func photoDir(t *testing.T, n, w, h int) string {
 		n--
 	}
 	if n > 0 {
-		t.Fatalf("%s has too few photos", bundled)
+		t.Fatalf("%s has too few photos", Bundled)
 	}
 	return dir
 }
