@@ -23,8 +23,6 @@ import (
 	"log"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/sluicedata/sluice/data/transform/vision"
@@ -57,29 +55,6 @@ type result struct {
 type storedImage struct {
 	name string
 	ref  *exec.ObjectRef[vision.Image]
-}
-
-// listImages returns the image files directly in dir, sorted, each repeated copies times.
-func listImages(dir string, copies int) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("sluice: imageproc: -dir %s: %w", dir, err)
-	}
-	var files []string
-	for _, e := range entries {
-		ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(e.Name())), ".")
-		if e.Type().IsRegular() && slices.Contains([]string{"jpg", "jpeg", "png"}, ext) {
-			files = append(files, filepath.Join(dir, e.Name()))
-		}
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("sluice: imageproc: -dir %s: no .jpg, .jpeg or .png files", dir)
-	}
-	var paths []string
-	for range copies {
-		paths = append(paths, files...)
-	}
-	return paths, nil
 }
 
 // insertIntoObjectStore is the seed's insert_into_object_store: decode the file as RGB and
@@ -153,7 +128,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (result, error) {
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return result{}, fmt.Errorf("sluice: imageproc: -out %s: %w", cfg.out, err)
 	}
-	paths, err := listImages(cfg.dir, cfg.copies)
+	paths, err := transformimage.ListImages("imageproc", cfg.dir, cfg.copies)
 	if err != nil {
 		return result{}, err
 	}

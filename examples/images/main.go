@@ -21,8 +21,6 @@ import (
 	"log"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/sluicedata/sluice/data"
@@ -51,29 +49,6 @@ func (r result) speedup() float64 {
 		return 0
 	}
 	return r.serialTime.Seconds() / r.parallelTime.Seconds()
-}
-
-// listImages returns the image files directly in dir, sorted, each repeated copies times.
-func listImages(dir string, copies int) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("sluice: images: -dir %s: %w", dir, err)
-	}
-	var files []string
-	for _, e := range entries {
-		ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(e.Name())), ".")
-		if e.Type().IsRegular() && slices.Contains([]string{"jpg", "jpeg", "png"}, ext) {
-			files = append(files, filepath.Join(dir, e.Name()))
-		}
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("sluice: images: -dir %s: no .jpg, .jpeg or .png files", dir)
-	}
-	var paths []string
-	for range copies {
-		paths = append(paths, files...)
-	}
-	return paths, nil
 }
 
 // runSerially is the seed's run_serially: read, decode and transform one file after the other.
@@ -190,7 +165,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (result, error) {
 	if cfg.copies < 1 {
 		return result{}, fmt.Errorf("sluice: images: -copies %d: want 1 or more", cfg.copies)
 	}
-	paths, err := listImages(cfg.dir, cfg.copies)
+	paths, err := transformimage.ListImages("images", cfg.dir, cfg.copies)
 	if err != nil {
 		return result{}, err
 	}
