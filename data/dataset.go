@@ -30,7 +30,6 @@ type Dataset struct {
 type lastRun struct {
 	mu    sync.Mutex
 	stats streaming.Stats
-	ran   bool
 }
 
 func newDataset(op *logicalOp, err error) *Dataset {
@@ -131,7 +130,7 @@ func (e *execution) close() error {
 	e.progress.finish(st)
 	e.progress = nil
 	e.ds.last.mu.Lock()
-	e.ds.last.stats, e.ds.last.ran = st, true
+	e.ds.last.stats = st
 	e.ds.last.mu.Unlock()
 	return err
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/sluicedata/sluice/streaming"
 )
 
 func ids(t *testing.T, ds *Dataset) []int64 {
@@ -42,7 +41,6 @@ func wantRange(t *testing.T, got []int64, n int64, f func(int64) int64) {
 }
 
 func TestTransforms(t *testing.T) {
-	ctx := context.Background()
 	id := func(v int64) int64 { return v }
 	double := func(ctx context.Context, b *Batch) (*Batch, error) {
 		v, err := b.Int64s("id")
@@ -91,7 +89,6 @@ func TestTransforms(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			wantRange(t, ids(t, c.ds(testContext(t))), c.n, c.f)
-			_ = ctx
 		})
 	}
 }
@@ -393,7 +390,6 @@ func TestFromArrowZeroCopy(t *testing.T) {
 	a.Release()
 	ds := FromArrow(rec)
 	ds = ds.WithContext(c)
-	base := &rec.Column(0).(*array.Float32).Float32Values()[0]
 	off := 0
 	for batch, err := range ds.IterBatches(context.Background(), BatchSize(100)) {
 		if err != nil {
@@ -405,8 +401,6 @@ func TestFromArrowZeroCopy(t *testing.T) {
 		}
 		off += len(v)
 	}
-	_ = base
 	ds.Release()
 	rec.Release()
-	var _ streaming.Stats
 }

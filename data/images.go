@@ -75,8 +75,9 @@ func Shuffle(seed uint64) Option {
 
 // A read task decodes up to imagesPerTask files, or files totalling imageBytesPerTask, into
 // one block. 64 small images make a block that holds a whole batch of the usual sizes, so
-// batches are zero-copy slices of it (the copy of joining blocks cost about 6% of the decode
-// time at 16 per block). The byte cap keeps large photos spread over every core: 64 photos of
+// batches are zero-copy slices of it (joining blocks cost about 6% of the CPU samples at 16
+// per block: `go test -tags libjpeg ./bench -run '^$' -bench 'BenchmarkReadImages224$'
+// -cpuprofile`; no throughput change beyond the run-to-run noise). The byte cap keeps large photos spread over every core: 64 photos of
 // 2 MB in one task once put a whole corpus of 40 on one core.
 const (
 	imagesPerTask     = 64

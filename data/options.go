@@ -3,7 +3,6 @@ package data
 import (
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -39,7 +38,6 @@ type config struct {
 	delimiter    rune
 	noHeader     bool
 	dropEmpty    *bool
-	output       io.Writer
 	equal        bool
 	dtypes       map[string]arrow.DataType
 	collate      func(ctx context.Context, b *Batch) (TensorBatch, error)
