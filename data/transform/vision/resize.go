@@ -137,6 +137,9 @@ type coeffs struct {
 	// pass (two neighbouring samples per word) measured slower: packing costs more than
 	// the multiplies it saves in that already simple loop.
 	swar bool
+	// simd says every output reads at least one sample, which the AVX2 kernels
+	// (resize_simd.go) need.
+	simd bool
 }
 
 func precomputeCoeffs(inSize, outSize int, f filterFunc) coeffs {
@@ -177,6 +180,12 @@ func precomputeBoxCoeffs(inSize int, in0, in1 float32, outSize int, f filterFunc
 		c.min[xx], c.n[xx] = xmin, xmax
 	}
 	c.swar = ksize <= 4096
+	c.simd = true
+	for _, n := range c.n {
+		if n < 1 {
+			c.simd = false
+		}
+	}
 	for _, v := range c.k {
 		if v < 0 {
 			c.swar = false
@@ -286,6 +295,15 @@ func Resize(src Image, h, w int, f Filter) (Image, error) { return ResizeTo(nil,
 
 func resampleHorizontal(out, in Image, offset int, c coeffs) {
 	const half = 1 << (precisionBits - 1)
+	if useAVX2 {
+		if y := resampleHorizontal8(out, in, offset, c); y > 0 {
+			if y < out.H {
+				rest := Image{H: out.H - y, W: out.W, C: out.C, Pix: out.Pix[y*out.W*out.C:]}
+				resampleHorizontal(rest, in, offset+y, c)
+			}
+			return
+		}
+	}
 	ow, iw := out.W, in.W
 	switch in.C {
 	case 1:
@@ -431,20 +449,26 @@ func lane8(v uint32) uint8 { return uint8(min(v>>precisionBits, 255)) }
 func resampleVertical(out, in Image, c coeffs) {
 	const half = 1 << (precisionBits - 1)
 	stride := in.W * in.C
-	acc := make([]int32, stride)
+	first := 0 // columns before first are done by the AVX2 kernel
+	if useAVX2 {
+		if first = resampleVertical16(out, in, c); first == stride {
+			return
+		}
+	}
+	acc := make([]int32, stride-first)
 	for yy := range out.H {
 		for i := range acc {
 			acc[i] = half
 		}
 		k := c.k[yy*c.ksize : yy*c.ksize+c.n[yy]]
 		for j, kv := range k {
-			row := in.Pix[(c.min[yy]+j)*stride : (c.min[yy]+j+1)*stride]
+			row := in.Pix[(c.min[yy]+j)*stride+first : (c.min[yy]+j+1)*stride]
 			row = row[:len(acc)]
 			for i, v := range row {
 				acc[i] += int32(v) * kv
 			}
 		}
-		dst := out.Pix[yy*stride : (yy+1)*stride]
+		dst := out.Pix[yy*stride+first : (yy+1)*stride]
 		dst = dst[:len(acc)]
 		for i, s := range acc {
 			dst[i] = clip8(s)

@@ -1,0 +1,16 @@
+//go:build !amd64 || purego
+
+package resample
+
+// AVX2 is false in this build: the kernels below must not be called.
+const AVX2 = false
+
+const noKernels = "resample: no AVX2 kernels in this build"
+
+func VertRow(dst *byte, n int, src *byte, stride int, k *int32, taps int) { panic(noKernels) }
+
+func Horiz8(dst, src *byte, ow, ch int, mins, ns *int, k *int32, ksize int) { panic(noKernels) }
+
+func TransposeIn8(dst, src *byte, stride, n int) { panic(noKernels) }
+
+func TransposeOut8(dst *byte, stride int, src *byte, n int) { panic(noKernels) }
