@@ -122,20 +122,11 @@ func pow3Sum(img vision.Image) int64 {
 	return s
 }
 
-// pow3SumTransposed is t_tensor.pow(3).sum() for t_tensor = transpose(tensor, 0, 1): the same
-// elements visited in [W, H, C] order, a strided walk as torch's on a transposed view.
-func pow3SumTransposed(img vision.Image) int64 {
-	var s int64
-	row := img.W * img.C
-	for x := range img.W {
-		for i := x * img.C; i < len(img.Pix); i += row {
-			for _, v := range img.Pix[i : i+img.C] {
-				s += int64(v * v * v)
-			}
-		}
-	}
-	return s
-}
+// pow3SumTransposed is t_tensor.pow(3).sum() for t_tensor = transpose(tensor, 0, 1). torch's
+// TensorIterator walks a permuted dense tensor in memory order, not in the view's [W, H, C]
+// order (the strided walk took 1.9x as long on a 4000x3000 RGB image), and a sum does not depend
+// on the order; so the work is pow3Sum's.
+func pow3SumTransposed(img vision.Image) int64 { return pow3Sum(img) }
 
 // mulScalar is torch.mul(tensor, k) into dst; it returns the sum of the (wrapped) products.
 func mulScalar(dst []uint8, img vision.Image, k uint8) int64 {
@@ -147,20 +138,11 @@ func mulScalar(dst []uint8, img vision.Image, k uint8) int64 {
 	return s
 }
 
-// mulScalarTransposed is torch.mul(t_tensor, k): the result laid out [W, H, C].
+// mulScalarTransposed is torch.mul(t_tensor, k). Its result has the view's shape [W, H, C]
+// but, as torch gives an elementwise result of a permuted dense input the input's memory
+// order (strides (C, W*C, 1)), dst holds the same bytes as mulScalar's.
 func mulScalarTransposed(dst []uint8, img vision.Image, k uint8) int64 {
-	var s int64
-	row, j := img.W*img.C, 0
-	for x := range img.W {
-		for i := x * img.C; i < len(img.Pix); i += row {
-			for _, v := range img.Pix[i : i+img.C] {
-				dst[j] = v * k
-				s += int64(dst[j])
-				j++
-			}
-		}
-	}
-	return s
+	return mulScalar(dst, img, k)
 }
 
 // square is torch.mul(tensor, tensor).
@@ -173,18 +155,6 @@ func square(dst []uint8, img vision.Image) int64 {
 	return s
 }
 
-// squareTransposed is torch.mul(t_tensor, t_tensor).
-func squareTransposed(dst []uint8, img vision.Image) int64 {
-	var s int64
-	row, j := img.W*img.C, 0
-	for x := range img.W {
-		for i := x * img.C; i < len(img.Pix); i += row {
-			for _, v := range img.Pix[i : i+img.C] {
-				dst[j] = v * v
-				s += int64(dst[j])
-				j++
-			}
-		}
-	}
-	return s
-}
+// squareTransposed is torch.mul(t_tensor, t_tensor), in torch's memory order as for
+// mulScalarTransposed.
+func squareTransposed(dst []uint8, img vision.Image) int64 { return square(dst, img) }

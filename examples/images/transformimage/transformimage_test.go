@@ -105,14 +105,15 @@ func TestTensorMath(t *testing.T) {
 			}
 		})
 	}
-	// [H=2, W=3, C=1] = [[1 2 3] [4 5 6]] transposed is [[1 4] [2 5] [3 6]].
+	// [H=2, W=3, C=1] = [[1 2 3] [4 5 6]] transposed is [[1 4] [2 5] [3 6]] with strides
+	// (1, 3): torch keeps an elementwise result in the input's memory order.
 	img23 := vision.Image{H: 2, W: 3, C: 1, Pix: []uint8{1, 2, 3, 4, 5, 6}}
 	dst6 := make([]uint8, 6)
-	if s := mulScalarTransposed(dst6, img23, 1); s != 21 || string(dst6) != string([]uint8{1, 4, 2, 5, 3, 6}) {
-		t.Errorf("transposed walk wrote %v (sum %d), want [1 4 2 5 3 6] (21)", dst6, s)
+	if s := mulScalarTransposed(dst6, img23, 3); s != 63 || string(dst6) != string([]uint8{3, 6, 9, 12, 15, 18}) {
+		t.Errorf("transposed mul wrote %v (sum %d), want [3 6 9 12 15 18] (63)", dst6, s)
 	}
-	if s := squareTransposed(dst6, img23); s != 91 || string(dst6) != string([]uint8{1, 16, 4, 25, 9, 36}) {
-		t.Errorf("transposed square wrote %v (sum %d), want [1 16 4 25 9 36] (91)", dst6, s)
+	if s := squareTransposed(dst6, img23); s != 91 || string(dst6) != string([]uint8{1, 4, 9, 16, 25, 36}) {
+		t.Errorf("transposed square wrote %v (sum %d), want [1 4 9 16 25 36] (91)", dst6, s)
 	}
 	if Rand(1, "a.jpg").Uint64() == Rand(1, "b.jpg").Uint64() {
 		t.Error("two names, one generator")
