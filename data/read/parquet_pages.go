@@ -45,7 +45,10 @@ type pageColumn struct {
 	chunk int            // levels decoded per call: whole rows, about levelChunk
 	// wantDef and wantRep are the definition and repetition levels of chunk levels of rows
 	// with no nulls, as bytes: checking decoded levels is then one memory comparison each.
+	// A flat column has no wantRep, and no wantDef either when it is required.
 	wantDef, wantRep []byte
+	// flat says the column is a primitive column (width 1), not a fixed-size list.
+	flat bool
 }
 
 // pagesPlan is the projection split between the page reader and pqarrow.
@@ -121,11 +124,32 @@ func contains(s []int, v int) bool {
 	return false
 }
 
-// pageColumnOf returns the page column for f, or nil when f is not a top-level fixed-size
-// list (or an extension stored as one) of int32, int64, float32 or float64 whose Parquet leaf
-// has the matching physical type and one level of repetition.
+// pageColumnOf returns the page column for f, or nil when f is neither a top-level
+// fixed-size list (or an extension stored as one) nor a flat top-level column of int32,
+// int64, float32 or float64 whose Parquet leaf has the matching physical type (and one
+// level of repetition for a list, none for a flat column).
 func pageColumnOf(f *pqarrow.SchemaField, pf *file.Reader) *pageColumn {
 	t := f.Field.Type
+	if f.IsLeaf() {
+		// A flat column: a "list" of width 1 with no repetition levels.
+		want, ok := physicalOf(t)
+		if !ok {
+			return nil
+		}
+		descr := pf.MetaData().Schema.Column(f.ColIndex)
+		if descr.PhysicalType() != want || descr.MaxRepetitionLevel() != 0 {
+			return nil
+		}
+		def := make([]int16, levelChunk)
+		for i := range def {
+			def[i] = descr.MaxDefinitionLevel()
+		}
+		pc := &pageColumn{field: *f.Field, elem: t, width: 1, leaf: f.ColIndex, chunk: levelChunk, flat: true}
+		if descr.MaxDefinitionLevel() > 0 {
+			pc.wantDef = arrow.Int16Traits.CastToBytes(def)
+		}
+		return pc
+	}
 	if ext, ok := t.(arrow.ExtensionType); ok {
 		t = ext.StorageType()
 	}
@@ -134,17 +158,8 @@ func pageColumnOf(f *pqarrow.SchemaField, pf *file.Reader) *pageColumn {
 		return nil
 	}
 	elem := fsl.Elem()
-	var want parquet.Type
-	switch elem.ID() {
-	case arrow.INT32:
-		want = parquet.Types.Int32
-	case arrow.INT64:
-		want = parquet.Types.Int64
-	case arrow.FLOAT32:
-		want = parquet.Types.Float
-	case arrow.FLOAT64:
-		want = parquet.Types.Double
-	default:
+	want, ok := physicalOf(elem)
+	if !ok {
 		return nil
 	}
 	leaf := f.Children[0].ColIndex
@@ -164,6 +179,23 @@ func pageColumnOf(f *pqarrow.SchemaField, pf *file.Reader) *pageColumn {
 	}
 	return &pageColumn{field: *f.Field, elem: elem, width: width, leaf: leaf, chunk: chunk,
 		wantDef: arrow.Int16Traits.CastToBytes(def), wantRep: arrow.Int16Traits.CastToBytes(rep)}
+}
+
+// physicalOf returns the Parquet physical type that stores Arrow type t unconverted, for
+// the four types the page reader decodes (an extension type or a logical type such as
+// date32 has another ID and is left to pqarrow).
+func physicalOf(t arrow.DataType) (parquet.Type, bool) {
+	switch t.ID() {
+	case arrow.INT32:
+		return parquet.Types.Int32, true
+	case arrow.INT64:
+		return parquet.Types.Int64, true
+	case arrow.FLOAT32:
+		return parquet.Types.Float, true
+	case arrow.FLOAT64:
+		return parquet.Types.Double, true
+	}
+	return parquet.Types.Undefined, false
 }
 
 // pageChunk decodes one fixed-size-list column chunk in batches of rows.
@@ -187,13 +219,14 @@ func newPageChunk(pf *file.Reader, rg int, col *pageColumn) (*pageChunk, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &pageChunk{
-		col:  col,
-		rd:   rd,
-		size: col.elem.(arrow.FixedWidthDataType).Bytes(),
-		def:  make([]int16, col.chunk),
-		rep:  make([]int16, col.chunk),
-	}, nil
+	c := &pageChunk{col: col, rd: rd, size: col.elem.(arrow.FixedWidthDataType).Bytes()}
+	if col.wantDef != nil {
+		c.def = make([]int16, col.chunk)
+	}
+	if col.wantRep != nil {
+		c.rep = make([]int16, col.chunk)
+	}
+	return c, nil
 }
 
 // read decodes the next rows rows into a new array of the column's type; the caller releases
@@ -245,6 +278,11 @@ func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) 
 	}
 	child := array.NewData(c.col.elem, int(total), []*memory.Buffer{nil, buf}, nil, 0, 0)
 	defer child.Release()
+	if c.col.flat {
+		ok = true
+		buf.Release() // child holds it now
+		return array.MakeFromData(child), nil
+	}
 	d := array.NewData(c.col.field.Type, int(rows), []*memory.Buffer{nil}, []arrow.ArrayData{child}, 0, 0)
 	defer d.Release()
 	ok = true
@@ -253,10 +291,11 @@ func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) 
 }
 
 // check reports whether the n levels just decoded, which start on a row boundary, are all
-// defined and start a new row exactly every width values.
+// defined and start a new row exactly every width values (levels a column does not have
+// need no check).
 func (c *pageChunk) check(n int64) bool {
-	return bytes.Equal(arrow.Int16Traits.CastToBytes(c.def[:n]), c.col.wantDef[:2*n]) &&
-		bytes.Equal(arrow.Int16Traits.CastToBytes(c.rep[:n]), c.col.wantRep[:2*n])
+	return (c.def == nil || bytes.Equal(arrow.Int16Traits.CastToBytes(c.def[:n]), c.col.wantDef[:2*n])) &&
+		(c.rep == nil || bytes.Equal(arrow.Int16Traits.CastToBytes(c.rep[:n]), c.col.wantRep[:2*n]))
 }
 
 // readRowGroupPages emits the batches of row group rg of pf under plan p, reading the fast

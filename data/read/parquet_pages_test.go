@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/sluicedata/sluice/data/write"
 	"github.com/sluicedata/sluice/tensor"
@@ -133,6 +134,46 @@ func writeWideParquet(t testing.TB, path string) {
 	}
 }
 
+// writeFlatNullsParquet writes 200 rows of flat numeric columns in row groups of 100,
+// dictionary-encoded and without statistics, so only the definition levels tell the page
+// reader that column n (nullable int32) has nulls: at rows 57 and 163. Column v (float64)
+// has none.
+func writeFlatNullsParquet(t testing.TB, path string) {
+	t.Helper()
+	mem := memory.NewGoAllocator()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "n", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "v", Type: arrow.PrimitiveTypes.Float64},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	for i := range 200 {
+		if i == 57 || i == 163 {
+			b.Field(0).(*array.Int32Builder).AppendNull()
+		} else {
+			b.Field(0).(*array.Int32Builder).Append(int32(i % 13))
+		}
+		b.Field(1).(*array.Float64Builder).Append(float64(i) / 4)
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := parquet.NewWriterProperties(parquet.WithStats(false), parquet.WithDictionaryDefault(true), parquet.WithMaxRowGroupLength(100))
+	w, err := pqarrow.NewFileWriter(schema, f, props, pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // readBatches reads path with opts and returns its batches; the caller releases them.
 func readBatches(t *testing.T, mem memory.Allocator, path string, opts ParquetOptions) ([]arrow.RecordBatch, error) {
 	t.Helper()
@@ -162,6 +203,10 @@ func TestReadParquetPages(t *testing.T) {
 	py := filepath.Join("testdata", "pyarrow_tensor.parquet")
 	pyV2 := filepath.Join("testdata", "pyarrow_tensor_v2.parquet")
 	pyNulls := filepath.Join("testdata", "pyarrow_tensor_nulls.parquet")
+	plain := filepath.Join(dir, "plain.parquet")
+	writeTestParquet(t, plain, 3, 40)
+	flatNulls := filepath.Join(dir, "flatnulls.parquet")
+	writeFlatNullsParquet(t, flatNulls)
 
 	tests := []struct {
 		name    string
@@ -184,6 +229,9 @@ func TestReadParquetPages(t *testing.T) {
 		{name: "pyarrow: data pages v2, zstd, no dictionary", path: pyV2, opts: ParquetOptions{BatchRows: 16}, batches: []int64{16, 4, 16, 4, 10}},
 		{name: "rows wider than a level chunk", path: wide, opts: ParquetOptions{BatchRows: 2}, batches: []int64{2, 1, 2}},
 		{name: "pyarrow: nulls fall back to pqarrow", path: pyNulls, opts: ParquetOptions{BatchRows: 4}},
+		{name: "flat numerics beside strings and lists", path: plain, opts: ParquetOptions{BatchRows: 16}},
+		{name: "flat: nulls found in the levels", path: flatNulls, opts: ParquetOptions{BatchRows: 30}, batches: []int64{30, 30, 30, 10, 30, 30, 30, 10}},
+		{name: "flat: column without nulls", path: flatNulls, opts: ParquetOptions{Columns: []string{"v"}, BatchRows: 64}, batches: []int64{64, 36, 64, 36}},
 		{name: "pyarrow: nulls, limit", path: pyNulls, opts: ParquetOptions{Columns: []string{"k", "d"}, BatchRows: 3, Limit: 47}},
 	}
 	for _, tc := range tests {
@@ -272,12 +320,13 @@ func TestPlanPages(t *testing.T) {
 		columns []string
 		want    string // fast columns by output position, "-" for pqarrow
 	}{
-		{name: "tensor and fixed-size lists", path: sluice, want: "- t d k - -"},
+		{name: "tensor and fixed-size lists", path: sluice, want: "id t d k - -"},
 		{name: "projection", path: sluice, columns: []string{"s", "k"}, want: "- k"},
-		{name: "no fast column", path: sluice, columns: []string{"l", "id"}, want: "nil"},
-		{name: "variable lists are not fast", path: plain, want: "nil"},
-		{name: "pyarrow", path: filepath.Join("testdata", "pyarrow_tensor.parquet"), want: "- t d k"},
-		{name: "pyarrow with nulls (decided at read time)", path: filepath.Join("testdata", "pyarrow_tensor_nulls.parquet"), want: "- d k"},
+		{name: "flat numeric beside a variable list", path: sluice, columns: []string{"l", "id"}, want: "- id"},
+		{name: "no fast column", path: sluice, columns: []string{"l", "s"}, want: "nil"},
+		{name: "strings and variable lists are not fast", path: plain, want: "id x - -"},
+		{name: "pyarrow", path: filepath.Join("testdata", "pyarrow_tensor.parquet"), want: "id t d k"},
+		{name: "pyarrow with nulls (decided at read time)", path: filepath.Join("testdata", "pyarrow_tensor_nulls.parquet"), want: "id d k"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
