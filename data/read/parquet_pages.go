@@ -16,15 +16,16 @@ import (
 )
 
 // The page reader: fixed-size-list columns of a fixed-width primitive (tensor columns, which
-// sluice writes as FixedSizeList<T>[n] with no null rows) are decoded straight from their
-// Parquet pages into one Arrow values buffer, skipping pqarrow's list reconstruction, which
-// dominates the cost of reading them (bench/parquet_pages_test.go measures both paths). Every
-// other column is read by pqarrow and the two are stitched into one batch. Definition and
-// repetition levels are checked value by value: a null, an empty or a short list sends the
-// rest of the row group (from the first row not yet emitted) to pqarrow, and column
+// sluice writes as FixedSizeList<T>[n] with no null rows) and flat columns of the same
+// primitives are decoded straight from their Parquet pages into one Arrow values buffer,
+// skipping pqarrow's list reconstruction and record building, which dominate the cost of
+// reading them (bench/parquet_pages_test.go and BenchmarkParquetRead measure both paths).
+// Every other column is read by pqarrow and the two are stitched into one batch. Definition
+// and repetition levels are checked value by value: a null, an empty or a short list sends
+// the rest of the row group (from the first row not yet emitted) to pqarrow, and column
 // statistics that admit nulls send the whole row group there, so the page reader never
-// guesses. Arrow elements stored with another physical type (int8, uint32, float16, ...) and
-// bool (bit-packed in Arrow) stay with pqarrow too. The tensor values live in the caller's
+// guesses. Arrow elements stored with another physical type (int8, uint32, float16, dates,
+// ...) and bool (bit-packed in Arrow) stay with pqarrow too. The values live in the caller's
 // allocator; the level scratch (about 512 KiB per column) is ordinary Go memory.
 
 // errPagesFallback says the page reader met data it does not handle; the caller re-reads the
