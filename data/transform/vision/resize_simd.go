@@ -39,7 +39,11 @@ func resampleHorizontal8(out, in Image, offset int, c coeffs) int {
 				t[i*8+r] = src[r*iw+i]
 			}
 		}
-		resample.Horiz8(&to[0], &t[0], out.W, ch, &c.min[0], &c.n[0], &c.k[0], c.ksize)
+		if ch == 3 {
+			resample.Horiz8RGB(&to[0], &t[0], out.W, &c.min[0], &c.n[0], &c.k[0], c.ksize)
+		} else {
+			resample.Horiz8(&to[0], &t[0], out.W, ch, &c.min[0], &c.n[0], &c.k[0], c.ksize)
+		}
 		dst := out.Pix[y*ow : (y+8)*ow]
 		if m16 > 0 {
 			resample.TransposeOut8(&dst[0], ow, &to[0], m16)

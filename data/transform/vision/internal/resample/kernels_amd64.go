@@ -23,6 +23,11 @@ func VertRow(dst *byte, n int, src *byte, stride int, k *int32, taps int)
 //go:noescape
 func Horiz8(dst, src *byte, ow, ch int, mins, ns *int, k *int32, ksize int)
 
+// Horiz8RGB is Horiz8 with ch = 3, faster: the three channels are summed side by side.
+//
+//go:noescape
+func Horiz8RGB(dst, src *byte, ow int, mins, ns *int, k *int32, ksize int)
+
 // TransposeIn8 sets dst[i*8+r] = src[r*stride+i] for r < 8 and i < n, n a multiple of 16.
 //
 //go:noescape

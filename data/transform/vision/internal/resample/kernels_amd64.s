@@ -130,6 +130,76 @@ hdone:
 	VZEROUPPER
 	RET
 
+// func Horiz8RGB(dst, src *byte, ow int, mins, ns *int, k *int32, ksize int)
+// Horiz8 for ch = 3 with the three channels summed side by side: one weight load per tap
+// and three independent sums.
+TEXT ·Horiz8RGB(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ow+16(FP), CX
+	MOVQ mins+24(FP), R8
+	MOVQ ns+32(FP), R9
+	MOVQ k+40(FP), R10
+	MOVQ ksize+48(FP), R11
+	SHLQ $2, R11
+	MOVL $0x200000, AX
+	MOVQ AX, X15
+	VPBROADCASTD X15, Y15
+	TESTQ CX, CX
+	JZ    rdone
+
+rpixel:
+	MOVQ    (R8), AX
+	LEAQ    (AX)(AX*2), AX
+	SHLQ    $3, AX
+	ADDQ    SI, AX // the first tap's 24 bytes: 3 channels x 8 rows
+	MOVQ    R10, DX
+	MOVQ    (R9), BX
+	VMOVDQA Y15, Y0
+	VMOVDQA Y15, Y1
+	VMOVDQA Y15, Y2
+
+rtap:
+	VPBROADCASTD (DX), Y3
+	VPMOVZXBD    (AX), Y4
+	VPMOVZXBD    8(AX), Y5
+	VPMOVZXBD    16(AX), Y6
+	VPMULLD      Y3, Y4, Y4
+	VPMULLD      Y3, Y5, Y5
+	VPMULLD      Y3, Y6, Y6
+	VPADDD       Y4, Y0, Y0
+	VPADDD       Y5, Y1, Y1
+	VPADDD       Y6, Y2, Y2
+	ADDQ         $24, AX
+	ADDQ         $4, DX
+	DECQ         BX
+	JNZ          rtap
+
+	// Channels 0 and 1 as 16 bytes, channel 2 as 8.
+	VPSRAD       $22, Y0, Y0
+	VPSRAD       $22, Y1, Y1
+	VPSRAD       $22, Y2, Y2
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPACKUSWB    X1, X0, X0
+	VMOVDQU      X0, (DI)
+	VPACKSSDW    Y2, Y2, Y2
+	VPERMQ       $0x08, Y2, Y2
+	VPACKUSWB    X2, X2, X2
+	VMOVQ        X2, 16(DI)
+	ADDQ         $24, DI
+
+	ADDQ $8, R8
+	ADDQ $8, R9
+	ADDQ R11, R10
+	DECQ CX
+	JNZ  rpixel
+
+rdone:
+	VZEROUPPER
+	RET
+
 // TRANSPOSE8x8W transposes the 8x8 matrix of 16-bit words in X0..X7 (row r in Xr) into
 // X8..X15 (column c in X(8+c)), using X0..X7 as scratch.
 #define TRANSPOSE8x8W \

@@ -11,6 +11,8 @@ func VertRow(dst *byte, n int, src *byte, stride int, k *int32, taps int) { pani
 
 func Horiz8(dst, src *byte, ow, ch int, mins, ns *int, k *int32, ksize int) { panic(noKernels) }
 
+func Horiz8RGB(dst, src *byte, ow int, mins, ns *int, k *int32, ksize int) { panic(noKernels) }
+
 func TransposeIn8(dst, src *byte, stride, n int) { panic(noKernels) }
 
 func TransposeOut8(dst *byte, stride int, src *byte, n int) { panic(noKernels) }
