@@ -14,6 +14,8 @@ import (
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
+
+	"github.com/sluicedata/sluice/data/transform/vision/internal/jpegdec"
 )
 
 // DefaultMaxPixels is the pixel limit Decode applies when DecodeOptions.MaxPixels is 0:
@@ -43,12 +45,13 @@ type DecodeOptions struct {
 	// Dst, when its capacity is at least the output's H*W*C bytes, receives the pixels
 	// (for example a slice of a tensor column); otherwise Decode allocates.
 	Dst []uint8
-	// PureGo decodes JPEG with image/jpeg even in a build with the libjpeg tag.
+	// PureGo decodes JPEG with the pure-Go decoder even in a build with the libjpeg tag.
 	PureGo bool
 	// Draft lets libjpeg scale down in the DCT until the image is just above H x W, as
 	// PIL's Image.draft does, instead of stopping at twice H x W: faster on large
 	// photos (1/8 instead of 1/4 for 2400x1800 to 224), but on images with fine detail
-	// up to about 2 levels (mean) from a full decode. The pure-Go decoder ignores it.
+	// up to about 2 levels (mean) from a full decode. The pure-Go JPEG decoder scales the
+	// same way.
 	Draft bool
 }
 
@@ -103,6 +106,16 @@ func DecodeBytes(data []byte, opts DecodeOptions) (Image, error) {
 			return Image{}, fmt.Errorf("sluice: vision: decode jpeg: %w", err)
 		}
 		return img, nil
+	}
+	if format == "jpeg" {
+		img, err := decodeJPEGGo(data, cfg, opts)
+		if err == nil {
+			return img, nil
+		}
+		if !errors.Is(err, jpegdec.ErrUnsupported) {
+			return Image{}, fmt.Errorf("sluice: vision: decode jpeg: %w", err)
+		}
+		// image/jpeg decodes what jpegdec leaves out (CMYK, RGB-coded, ...).
 	}
 	img, err := decodeGo(data, opts, format)
 	if err != nil {

@@ -1,6 +1,8 @@
 package vision
 
 import (
+	"bytes"
+	"image/jpeg"
 	"math"
 	"os"
 	"path/filepath"
@@ -55,4 +57,20 @@ func requireClose(t testing.TB, got, want Image, limit float64) {
 		}
 	}
 	t.Logf("MAD %v, max diff %d", m, worst)
+}
+
+// testJPEG encodes large.png resized (bicubic) to h x w as a q90 JPEG with image/jpeg: a
+// 500x375 one has detail at every scale, a 1000x750 one (the texture upsampled) the low
+// detail per pixel of a camera photo.
+func testJPEG(t testing.TB, h, w int) []byte {
+	t.Helper()
+	src, err := Resize(load(t, "large.png", ModeRGB), h, w, Bicubic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, toStdImage(src), &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -121,23 +121,6 @@ const libjpegAvailable = true
 // errUseGo says libjpeg declined the file (CMYK) and the Go decoder should take it.
 var errUseGo = errors.New("libjpeg: use the Go decoder")
 
-// dctScale returns the largest libjpeg DCT scale denominator (8, 4, 2 or 1) whose
-// output is still at least gap times h x w. With gap 2 (the default) the exact
-// antialiased resize that follows shrinks by 2x or more, which keeps the result within a
-// level or two of a full-size decode (PIL's thumbnail drafts with the same gap); gap 1
-// is PIL's Image.draft, measured up to 5 levels off on a noisy image.
-func dctScale(srcH, srcW, h, w, gap int) int {
-	if h <= 0 || w <= 0 {
-		return 1
-	}
-	for _, d := range []int{8, 4, 2} {
-		if (srcW+d-1)/d >= gap*w && (srcH+d-1)/d >= gap*h {
-			return d
-		}
-	}
-	return 1
-}
-
 func libjpegCall(data []byte, channels, denom int, out []uint8) (h, w, c int, err error) {
 	var cw, ch, cc C.int
 	var msg [256]C.char

@@ -2,34 +2,7 @@
 
 package vision
 
-import (
-	"bytes"
-	"image/jpeg"
-	"testing"
-)
-
-func TestDCTScale(t *testing.T) {
-	tests := []struct{ srcH, srcW, h, w, gap, want int }{
-		{375, 500, 0, 0, 2, 1},
-		{375, 500, 224, 224, 2, 1},
-		{375, 500, 150, 200, 2, 1},
-		{375, 500, 94, 125, 2, 2}, // ceil(375/2) = 188 >= 2*94
-		{375, 500, 95, 125, 2, 1},
-		{375, 500, 47, 62, 2, 4},
-		{3000, 4000, 224, 224, 2, 4},
-		{3000, 4000, 187, 250, 2, 8},
-		{3000, 4000, 188, 250, 2, 4},
-		{375, 500, 187, 250, 1, 2}, // Draft: PIL's Image.draft rule
-		{375, 500, 188, 250, 1, 2},
-		{375, 500, 189, 250, 1, 1},
-		{1800, 2400, 224, 224, 1, 8},
-	}
-	for _, tt := range tests {
-		if got := dctScale(tt.srcH, tt.srcW, tt.h, tt.w, tt.gap); got != tt.want {
-			t.Errorf("dctScale(%d, %d, %d, %d, %d) = %d, want %d", tt.srcH, tt.srcW, tt.h, tt.w, tt.gap, got, tt.want)
-		}
-	}
-}
+import "testing"
 
 // TestLibjpegMatchesGo decodes the same JPEG through libjpeg-turbo (DCT-scaled where the
 // size allows) and through the pure-Go path and requires near-identical pixels. The
@@ -38,19 +11,7 @@ func TestDCTScale(t *testing.T) {
 // 1/8 scales are for. On the noisy image 1/8 scaling is 4-5 levels off: an 8x8 block mean
 // aliases differently from PIL's wide triangle filter at near-Nyquist detail.
 func TestLibjpegMatchesGo(t *testing.T) {
-	large := load(t, "large.png", ModeRGB)
-	encodeAt := func(h, w int) []byte {
-		src, err := Resize(large, h, w, Bicubic)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, toStdImage(src), &jpeg.Options{Quality: 90}); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Bytes()
-	}
-	noisy, smooth := encodeAt(375, 500), encodeAt(750, 1000)
+	noisy, smooth := testJPEG(t, 375, 500), testJPEG(t, 750, 1000)
 	tests := []struct {
 		name string
 		data []byte

@@ -1,0 +1,181 @@
+package jpegdec
+
+// Upsampling and colour conversion, copied from the vision package's convertYCbCr (which
+// works on image.YCbCr planes) and adapted to the decoder's planes: libjpeg-turbo's
+// h2v1/h2v2 "fancy" upsampling (jdsample.c) and its ycc_rgb_convert (jdcolor.c) integer
+// arithmetic.
+
+// writeOutput converts the decoded planes into img.Pix, cropping the block padding.
+func (d *decoder) writeOutput(img Image) {
+	w, h, c := img.W, img.H, img.C
+	y0, ys := d.planes[0], d.strides[0]
+	if d.nComp == 1 || c == 1 {
+		// Grey, or the luma plane as L (JFIF's Y is PIL's L up to rounding).
+		for y := 0; y < h; y++ {
+			src := y0[y*ys : y*ys+w]
+			row := img.Pix[y*w*c : (y+1)*w*c]
+			if c == 1 {
+				copy(row, src)
+				continue
+			}
+			row = row[:len(src)*3]
+			for x, v := range src {
+				p := row[x*3 : x*3+3 : x*3+3]
+				p[0], p[1], p[2] = v, v, v
+			}
+		}
+		return
+	}
+	// Chroma geometry: libjpeg upsamples by the ratio left after IDCT scaling, with the
+	// fancy filter unless the IDCT output is 1x1 or the chroma is at most 2 samples wide.
+	cs := d.strides[1]
+	uh := d.hmax * d.bs[0] / (d.comp[1].h * d.bs[1])
+	uv := d.vmax * d.bs[0] / (d.comp[1].v * d.bs[1])
+	cw, ch := d.dw[1], d.dh[1]
+	fancy := d.bs[0] > 1 && cw > 2
+	d.rowBuf = grow(d.rowBuf, 4*cw)
+	cbRow, crRow := d.rowBuf[:2*cw], d.rowBuf[2*cw:4*cw]
+	chromaRow := func(plane []byte, r int) []byte {
+		r = min(max(r, 0), ch-1) // libjpeg replicates the edge rows
+		return plane[r*cs : r*cs+cw]
+	}
+	cbP, crP := d.planes[1], d.planes[2]
+	for y := 0; y < h; y++ {
+		yrow := y0[y*ys : y*ys+w]
+		out := img.Pix[y*w*3 : (y+1)*w*3]
+		switch {
+		case uh == 1 && uv == 1:
+			yccRow(out, yrow, chromaRow(cbP, y), chromaRow(crP, y))
+		case uh == 2 && uv == 2 && fancy:
+			r := y / 2
+			nb := r - 1 // the upper output row of a pair blends with the row above
+			if y%2 == 1 {
+				nb = r + 1
+			}
+			yccRowH2V2(out, yrow, chromaRow(cbP, r), chromaRow(cbP, nb), chromaRow(crP, r), chromaRow(crP, nb))
+		case uh == 2 && uv == 1 && fancy:
+			yccRowH2V1(out, yrow, chromaRow(cbP, y), chromaRow(crP, y))
+		default: // uh == 2, uv in {1, 2}, no fancy filter: repeat samples
+			replicate2(cbRow, chromaRow(cbP, y/uv))
+			replicate2(crRow, chromaRow(crP, y/uv))
+			yccRow(out, yrow, cbRow, crRow)
+		}
+	}
+}
+
+// ycc converts one pixel with libjpeg's ycc_rgb_convert arithmetic, by table: crTab and
+// cbTab each give two terms in one load (see their definition).
+func ycc(p *[3]byte, y, cb, cr uint8) {
+	crT, cbT := crTab[cr], cbTab[cb]
+	yi := int32(y) + clampOffset
+	p[0] = clampTab[(yi+int32(uint32(crT))-tabLowBias)&1023]
+	p[1] = clampTab[(yi+int32((crT+cbT)>>48)-tabHighBias)&1023]
+	p[2] = clampTab[(yi+int32(uint32(cbT))-tabLowBias)&1023]
+}
+
+// yccRow converts one row of full-resolution YCbCr to RGB.
+func yccRow(out, y, cb, cr []byte) {
+	cb, cr = cb[:len(y)], cr[:len(y)]
+	out = out[:3*len(y)]
+	for x, yv := range y {
+		ycc((*[3]byte)(out[3*x:]), yv, cb[x], cr[x])
+	}
+}
+
+// yccRowH2V2 converts one output row of 4:2:0 YCbCr to RGB with libjpeg's
+// h2v2_fancy_upsample on the fly: near is the chroma row the output row falls in, far the
+// adjacent one. Column sums t = 3*near+far are blended 3:1 with the left neighbour for the
+// even pixel ((3t+tl+8)>>4) and with the right one for the odd pixel ((3t+tr+7)>>4),
+// repeating the edge columns, which gives libjpeg's edge cases exactly. It needs the
+// chroma rows at least 2 samples long and len(y) in (2*len(near)-2, 2*len(near)].
+func yccRowH2V2(out, y, cbNear, cbFar, crNear, crFar []byte) {
+	n := len(cbNear)
+	cbFar, crNear, crFar = cbFar[:n], crNear[:n], crFar[:n]
+	out = out[:3*len(y)]
+	cbPrev := int32(cbNear[0])*3 + int32(cbFar[0])
+	crPrev := int32(crNear[0])*3 + int32(crFar[0])
+	cbCur, crCur := cbPrev, crPrev
+	for i := 1; i < n; i++ {
+		cbNext := int32(cbNear[i])*3 + int32(cbFar[i])
+		crNext := int32(crNear[i])*3 + int32(crFar[i])
+		cb3, cr3 := cbCur*3, crCur*3
+		j := 2 * (i - 1)
+		yy := y[j : j+2 : j+2]
+		p := out[3*j : 3*j+6 : 3*j+6]
+		ycc((*[3]byte)(p[0:3]), yy[0], uint8((cb3+cbPrev+8)>>4), uint8((cr3+crPrev+8)>>4))
+		ycc((*[3]byte)(p[3:6]), yy[1], uint8((cb3+cbNext+7)>>4), uint8((cr3+crNext+7)>>4))
+		cbPrev, cbCur, crPrev, crCur = cbCur, cbNext, crCur, crNext
+	}
+	j := 2 * (n - 1)
+	cb3, cr3 := cbCur*3, crCur*3
+	ycc((*[3]byte)(out[3*j:]), y[j], uint8((cb3+cbPrev+8)>>4), uint8((cr3+crPrev+8)>>4))
+	if j+1 < len(y) {
+		ycc((*[3]byte)(out[3*j+3:]), y[j+1], uint8((cb3+cbCur+7)>>4), uint8((cr3+crCur+7)>>4))
+	}
+}
+
+// yccRowH2V1 is yccRowH2V2 for 4:2:2, with libjpeg's h2v1_fancy_upsample:
+// (3c+cl+1)>>2 for the even pixel and (3c+cr+2)>>2 for the odd one.
+func yccRowH2V1(out, y, cb, cr []byte) {
+	n := len(cb)
+	cr = cr[:n]
+	out = out[:3*len(y)]
+	cbPrev, crPrev := int32(cb[0]), int32(cr[0])
+	cbCur, crCur := cbPrev, crPrev
+	for i := 1; i < n; i++ {
+		cbNext, crNext := int32(cb[i]), int32(cr[i])
+		cb3, cr3 := cbCur*3, crCur*3
+		j := 2 * (i - 1)
+		yy := y[j : j+2 : j+2]
+		p := out[3*j : 3*j+6 : 3*j+6]
+		ycc((*[3]byte)(p[0:3]), yy[0], uint8((cb3+cbPrev+1)>>2), uint8((cr3+crPrev+1)>>2))
+		ycc((*[3]byte)(p[3:6]), yy[1], uint8((cb3+cbNext+2)>>2), uint8((cr3+crNext+2)>>2))
+		cbPrev, cbCur, crPrev, crCur = cbCur, cbNext, crCur, crNext
+	}
+	j := 2 * (n - 1)
+	cb3, cr3 := cbCur*3, crCur*3
+	ycc((*[3]byte)(out[3*j:]), y[j], uint8((cb3+cbPrev+1)>>2), uint8((cr3+crPrev+1)>>2))
+	if j+1 < len(y) {
+		ycc((*[3]byte)(out[3*j+3:]), y[j+1], uint8((cb3+cbCur+2)>>2), uint8((cr3+crCur+2)>>2))
+	}
+}
+
+// replicate2 is libjpeg's h2v1_upsample/h2v2_upsample for one row: each sample twice.
+func replicate2(out, in []byte) {
+	out = out[:2*len(in)]
+	for i, v := range in {
+		out[2*i], out[2*i+1] = v, v
+	}
+}
+
+// libjpeg's colour conversion (jdcolor.c build_ycc_rgb_table) packed two terms a table
+// entry. The low 32 bits of crTab[cr] hold R's term and those of cbTab[cb] B's, plus
+// tabLowBias; the high 32 bits hold G's two 16.16 fixed-point terms plus biases that are
+// multiples of 2^16 and keep them positive, so (crTab[cr]+cbTab[cb])>>48 is libjpeg's
+// rounded G term plus tabHighBias (the low halves, under 2^11, cannot carry into it).
+// clampTab[v+clampOffset] is v clamped to [0, 255] (libjpeg's range_limit).
+var (
+	crTab, cbTab [256]uint64
+	clampTab     [1024]uint8
+)
+
+const (
+	clampOffset = 384
+	tabLowBias  = 512
+	tabHighBias = (128<<16 + 64<<16) >> 16
+)
+
+func init() {
+	for i := range 256 {
+		x := int64(i) - 128
+		crToR := (91881*x + 1<<15) >> 16
+		cbToB := (116130*x + 1<<15) >> 16
+		crToG := -46802*x + 128<<16
+		cbToG := -22554*x + 1<<15 + 64<<16
+		crTab[i] = uint64(crToG)<<32 | uint64(crToR+tabLowBias)
+		cbTab[i] = uint64(cbToG)<<32 | uint64(cbToB+tabLowBias)
+	}
+	for i := range clampTab {
+		clampTab[i] = uint8(min(max(i-clampOffset, 0), 255))
+	}
+}

@@ -1,0 +1,285 @@
+package jpegdec
+
+import (
+	"fmt"
+	"sync"
+)
+
+// DefaultMaxPixels is the limit Options.MaxPixels 0 stands for: the same as the vision
+// package's DefaultMaxPixels, twice PIL's decompression-bomb limit.
+const DefaultMaxPixels = 2 * 89478485
+
+// Options are the per-call settings of Decode and DecodeScaled. The zero value decodes to
+// 3-channel RGB into a new buffer with the DefaultMaxPixels limit.
+type Options struct {
+	// Channels is 3 for interleaved RGB or 1 for L (the luma plane, as PIL's
+	// Image.convert("L") of a YCbCr JPEG up to rounding); 0 means 3.
+	Channels int
+	// MaxPixels refuses a JPEG whose frame header declares more pixels than this, before
+	// any pixel memory is allocated; 0 means DefaultMaxPixels, negative means no limit.
+	MaxPixels int
+	// Dst receives the pixels when its capacity is at least H*W*Channels bytes (for
+	// example a slice of a tensor column); otherwise the decoder allocates.
+	Dst []uint8
+}
+
+// Image is a decoded image: H rows of W pixels of C interleaved 8-bit channels in Pix,
+// with no padding (len(Pix) == H*W*C). Pix is Options.Dst when that was large enough;
+// the caller owns it either way.
+type Image struct {
+	W, H, C int
+	Pix     []uint8
+}
+
+// Config is what the frame header says about a JPEG.
+type Config struct {
+	Width, Height int
+	// Components is 1 (grayscale) or 3 (YCbCr).
+	Components int
+	// Progressive reports a progressive (SOF2) JPEG.
+	Progressive bool
+}
+
+// DecodeConfig reads the frame header of a JPEG this package can decode. It returns an
+// error wrapping ErrUnsupported for one it cannot (see ErrUnsupported).
+func DecodeConfig(data []byte) (Config, error) {
+	d := getDecoder(data, 1)
+	defer putDecoder(d)
+	if err := d.parse(true); err != nil {
+		return Config{}, err
+	}
+	if err := d.checkColor(); err != nil {
+		return Config{}, err
+	}
+	return Config{Width: d.width, Height: d.height, Components: d.nComp, Progressive: d.progressive}, nil
+}
+
+// Decode decodes a baseline or progressive JPEG held in data at full size. It is
+// DecodeScaled with denom 1; see there.
+func Decode(data []byte, opts Options) (Image, error) {
+	return DecodeScaled(data, 1, opts)
+}
+
+// DecodeScaled decodes a baseline or progressive JPEG held in data, scaled down by 1/denom
+// (1, 2, 4 or 8) in the DCT domain as libjpeg's scale_denom does: the result is
+// ScaledSize(width, height, denom) pixels, with libjpeg-turbo's reduced inverse DCTs,
+// chroma upsampling (its "fancy" triangle filter where libjpeg uses it) and its integer
+// YCbCr to RGB conversion, so pixels match libjpeg-turbo (and PIL): identically on every
+// test file, full size and scaled.
+//
+// It does not retain data. It is safe for concurrent use; scratch planes come from a
+// sync.Pool. It never panics on malformed input: errors are image/jpeg-style
+// ("invalid JPEG format: ...") for broken data, wrap ErrUnsupported for valid JPEGs it
+// does not decode (the caller should fall back to image/jpeg) and ErrTooLarge for a
+// header over opts.MaxPixels. The caller prefixes the input's name.
+func DecodeScaled(data []byte, denom int, opts Options) (Image, error) {
+	switch denom {
+	case 1, 2, 4, 8:
+	default:
+		return Image{}, fmt.Errorf("jpegdec: scale denominator %d: want 1, 2, 4 or 8", denom)
+	}
+	c := opts.Channels
+	if c == 0 {
+		c = 3
+	}
+	if c != 1 && c != 3 {
+		return Image{}, fmt.Errorf("jpegdec: %d channels: want 1 or 3", opts.Channels)
+	}
+	maxPixels := opts.MaxPixels
+	if maxPixels == 0 {
+		maxPixels = DefaultMaxPixels
+	}
+	d := getDecoder(data, denom)
+	defer putDecoder(d)
+	d.maxPixels = maxPixels
+	if err := d.parse(false); err != nil {
+		return Image{}, err
+	}
+	if d.progressive {
+		d.reconstructProgressive()
+	}
+	d.clearMissing()
+	w, h := ScaledSize(d.width, d.height, denom)
+	img := Image{W: w, H: h, C: c}
+	if n := w * h * c; cap(opts.Dst) >= n {
+		img.Pix = opts.Dst[:n]
+	} else {
+		img.Pix = make([]uint8, n)
+	}
+	d.writeOutput(img)
+	return img, nil
+}
+
+// ScaledSize is the size DecodeScaled gives a w x h JPEG at 1/denom: ceil(w/denom) x
+// ceil(h/denom), as libjpeg computes output_width and output_height.
+func ScaledSize(w, h, denom int) (int, int) {
+	return (w + denom - 1) / denom, (h + denom - 1) / denom
+}
+
+// checkColor rejects colour models this package leaves to image/jpeg.
+func (d *decoder) checkColor() error {
+	if d.nComp == 3 && d.isRGB() {
+		return unsupported("RGB (not YCbCr) colour")
+	}
+	return nil
+}
+
+// block holds one block's coefficients (or a quantization table). It is padded to 128
+// entries so that the block decoder's indexes, masked with &127, need no bounds checks; a
+// corrupt run past the 64th coefficient writes to entry 64 and reads zero quantizers.
+type block [2 * blockSize]int32
+
+// decoder is one decode's state. The Huffman tables and the scratch buffers survive in
+// decoderPool between decodes; everything else is reset by getDecoder.
+type decoder struct {
+	huff [maxTc + 1][maxTh + 1]huffman
+	// planeBuf backs the component planes, coefBuf the progressive coefficients, rowBuf
+	// the upsampled chroma rows.
+	planeBuf []byte
+	coefBuf  []int16
+	rowBuf   []byte
+	state
+}
+
+// state is the part of decoder reset for every image.
+type state struct {
+	data []byte
+	pos  int // next byte of data to parse
+
+	width, height int
+	nComp         int
+	comp          [maxComponents]component
+	baseline      bool
+	progressive   bool
+	sawScan       bool
+
+	jfif                bool
+	adobeTransformValid bool
+	adobeTransform      uint8
+
+	ri     int   // restart interval in MCUs
+	eobRun int32 // End-of-Band run, specified in section G.1.2.2
+	// quant are the quantization tables in zig-zag order.
+	quant [maxTq + 1]block
+	br    bitReader
+
+	// Output geometry, set by setup at the first scan.
+	denom     int
+	maxPixels int
+	ready     bool
+	mxx, myy  int // MCUs per row and column
+	hmax      int
+	vmax      int
+	bs        [maxComponents]int // IDCT output size of a block: 8, 4, 2 or 1
+	bw, bh    [maxComponents]int // blocks per row and column of each component
+	dw, dh    [maxComponents]int // component size in samples (libjpeg's downsampled_width)
+	planes    [maxComponents][]byte
+	strides   [maxComponents]int
+	coefs     [maxComponents][]int16
+	decoded   [maxComponents]bool
+	dcPred    [maxComponents]int32
+	// blk holds one block's dequantized coefficients in natural order.
+	blk block
+}
+
+var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
+
+func getDecoder(data []byte, denom int) *decoder {
+	d := decoderPool.Get().(*decoder)
+	d.state = state{data: data, denom: denom}
+	for i := range d.huff {
+		for j := range d.huff[i] {
+			d.huff[i][j].nCodes = 0
+		}
+	}
+	return d
+}
+
+// maxPooledBytes caps the scratch a pooled decoder keeps: the planes of a 4000x3000 photo
+// (18 MB) stay for the next one, the hundreds of megabytes of a rare giant do not.
+const maxPooledBytes = 64 << 20
+
+// putDecoder returns d to the pool, dropping references to the caller's data.
+func putDecoder(d *decoder) {
+	d.state = state{}
+	if cap(d.planeBuf) > maxPooledBytes {
+		d.planeBuf = nil
+	}
+	if 2*cap(d.coefBuf) > maxPooledBytes {
+		d.coefBuf = nil
+	}
+	decoderPool.Put(d)
+}
+
+// setup fixes the block geometry and allocates the planes (and, for a progressive JPEG,
+// the coefficients) at the first scan; processSOS has checked the header's size.
+func (d *decoder) setup() error {
+	if err := d.checkColor(); err != nil {
+		return err
+	}
+	d.hmax, d.vmax = d.comp[0].h, d.comp[0].v
+	d.mxx = (d.width + 8*d.hmax - 1) / (8 * d.hmax)
+	d.myy = (d.height + 8*d.vmax - 1) / (8 * d.vmax)
+	minBS := 8 / d.denom
+	planeBytes, coefs := 0, 0
+	for i := 0; i < d.nComp; i++ {
+		c := d.comp[i]
+		// libjpeg-turbo's jpeg_core_output_dimensions: scale subsampled chroma up in
+		// the IDCT rather than upsample it afterwards, while the ratios allow.
+		bs := minBS
+		for bs < 8 && (d.hmax*minBS)%(c.h*bs*2) == 0 && (d.vmax*minBS)%(c.v*bs*2) == 0 {
+			bs *= 2
+		}
+		d.bs[i] = bs
+		d.bw[i] = (d.width*c.h + 8*d.hmax - 1) / (8 * d.hmax)
+		d.bh[i] = (d.height*c.v + 8*d.vmax - 1) / (8 * d.vmax)
+		d.dw[i] = (d.width*c.h*bs + 8*d.hmax - 1) / (8 * d.hmax)
+		d.dh[i] = (d.height*c.v*bs + 8*d.vmax - 1) / (8 * d.vmax)
+		d.strides[i] = d.mxx * c.h * bs
+		planeBytes += d.strides[i] * d.myy * c.v * bs
+		coefs += d.mxx * c.h * d.myy * c.v * blockSize
+	}
+	d.planeBuf = grow(d.planeBuf, planeBytes)
+	off := 0
+	for i := 0; i < d.nComp; i++ {
+		n := d.strides[i] * d.myy * d.comp[i].v * d.bs[i]
+		d.planes[i] = d.planeBuf[off : off+n : off+n]
+		off += n
+	}
+	if d.progressive {
+		d.coefBuf = grow(d.coefBuf, coefs)
+		clear(d.coefBuf)
+		off = 0
+		for i := 0; i < d.nComp; i++ {
+			n := d.mxx * d.comp[i].h * d.myy * d.comp[i].v * blockSize
+			d.coefs[i] = d.coefBuf[off : off+n : off+n]
+			off += n
+		}
+	}
+	d.ready = true
+	return nil
+}
+
+// grow returns buf resized to n, reallocating when its capacity is short.
+func grow[T any](buf []T, n int) []T {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	return make([]T, n)
+}
+
+// clearMissing sets the planes of components no scan decoded to mid-grey, so that a
+// file without them gives a deterministic picture rather than a previous image's pixels.
+func (d *decoder) clearMissing() {
+	if d.progressive {
+		return // every plane was reconstructed from (zeroed) coefficients
+	}
+	for i := 0; i < d.nComp; i++ {
+		if !d.decoded[i] {
+			p := d.planes[i]
+			for j := range p {
+				p[j] = 128
+			}
+		}
+	}
+}

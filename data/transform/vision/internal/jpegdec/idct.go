@@ -1,0 +1,342 @@
+package jpegdec
+
+// The inverse DCTs here are libjpeg's "accurate integer" ones, which libjpeg-turbo (and so
+// PIL) uses by default: jpeg_idct_islow (jidctint.c) for 8x8 output and the reduced-size
+// jpeg_idct_4x4, jpeg_idct_2x2 and jpeg_idct_1x1 (jidctred.c) for DCT-domain scaling by
+// 1/2, 1/4 and 1/8. They are written from the formulas of the Independent JPEG Group's
+// software, with the same constants, rounding and order of operations, so they give the same
+// integers. Inputs are dequantized coefficients in natural order; outputs are level-shifted
+// and clamped samples written with a row stride.
+
+const (
+	constBits = 13
+	pass1Bits = 2
+
+	fix0_211164243 = 1730
+	fix0_298631336 = 2446
+	fix0_390180644 = 3196
+	fix0_509795579 = 4176
+	fix0_541196100 = 4433
+	fix0_601344887 = 4926
+	fix0_720959822 = 5906
+	fix0_765366865 = 6270
+	fix0_850430095 = 6967
+	fix0_899976223 = 7373
+	fix1_061594337 = 8697
+	fix1_175875602 = 9633
+	fix1_272758580 = 10426
+	fix1_451774981 = 11893
+	fix1_501321110 = 12299
+	fix1_847759065 = 15137
+	fix1_961570560 = 16069
+	fix2_053119869 = 16819
+	fix2_172734803 = 17799
+	fix2_562915447 = 20995
+	fix3_072711026 = 25172
+	fix3_624509785 = 29692
+)
+
+// rangeMask and rangeLimit are libjpeg's post-IDCT range limit table
+// (prepare_range_limit_table): rangeLimit[x&rangeMask] is x+128 clamped to [0, 255] for
+// any x in [-512, 511], and wraps like libjpeg's for wilder values from corrupt data.
+const rangeMask = 1023
+
+var rangeLimit = func() (t [rangeMask + 1]uint8) {
+	for i := range t {
+		switch {
+		case i < 128:
+			t[i] = uint8(i + 128)
+		case i < 512:
+			t[i] = 255
+		case i < 896:
+			t[i] = 0
+		default:
+			t[i] = uint8(i - 896)
+		}
+	}
+	return t
+}()
+
+// zinfo[z] describes zig-zag position z for the block decoder: the natural-order index in
+// the low byte, the bit of its column in bits 8-15 (a column with any nonzero coefficient)
+// and, unless it is in row 0, again in bits 16-23 (a column with a nonzero AC coefficient
+// below the DC row). OR-ing zinfo over a block's nonzero coefficients gives the masks
+// idct8 uses to skip zero columns and rows. Entries 64 and up absorb corrupt runs.
+var zinfo = func() (t [2 * blockSize]uint32) {
+	for z := range t {
+		u := uint32(blockSize) // a corrupt run's harmless slot
+		if z < blockSize {
+			u = uint32(unzig[z])
+		}
+		t[z] = u
+		if u < blockSize {
+			col := uint32(1) << (u % 8)
+			t[z] |= col << 8
+			if u >= 8 {
+				t[z] |= col << 16
+			}
+		}
+	}
+	return t
+}()
+
+// descale is libjpeg's DESCALE: x / 2^n rounded half up.
+func descale(x int32, n uint) int32 { return (x + 1<<(n-1)) >> n }
+
+// idctDC8 is jpeg_idct_islow for a block whose AC coefficients are all zero: both passes'
+// short cuts reduce it to one rounded value.
+func idctDC8(dc int32, out []byte, stride int) {
+	v := rangeLimit[((dc<<pass1Bits+16)>>5)&rangeMask]
+	for y := 0; y < 8; y++ {
+		row := out[y*stride : y*stride+8 : y*stride+8]
+		for x := range row {
+			row[x] = v
+		}
+	}
+}
+
+// idct8 is jpeg_idct_islow. mask is zinfo OR-ed over the block's nonzero coefficients:
+// columns without AC coefficients skip pass 1's arithmetic (libjpeg's own short cut), and
+// when columns 4-7 (or 1-7) are all zero pass 2 drops their terms. Dropping terms that are
+// zero, and libjpeg's short cuts, are exact, so the output is libjpeg's.
+func idct8(in *block, out []byte, stride int, mask uint32) {
+	var ws [blockSize]int32
+	acCols := mask >> 16 & 0xff
+	// Pass 1: columns from input into the work array, scaled up by 2^pass1Bits.
+	for c := 0; c < 8; c++ {
+		if acCols&(1<<c) == 0 {
+			dc := in[c] << pass1Bits
+			ws[c], ws[8+c], ws[16+c], ws[24+c], ws[32+c], ws[40+c], ws[48+c], ws[56+c] = dc, dc, dc, dc, dc, dc, dc, dc
+			continue
+		}
+		col := in[c : c+57 : c+57]
+		// Even part.
+		z2, z3 := col[16], col[48]
+		z1 := (z2 + z3) * fix0_541196100
+		tmp2 := z1 + z3*-fix1_847759065
+		tmp3 := z1 + z2*fix0_765366865
+		z2, z3 = col[0], col[32]
+		tmp0 := (z2 + z3) << constBits
+		tmp1 := (z2 - z3) << constBits
+		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
+		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
+		// Odd part.
+		t0, t1, t2, t3 := col[56], col[40], col[24], col[8]
+		z1, z2, z3 = t0+t3, t1+t2, t0+t2
+		z4 := t1 + t3
+		z5 := (z3 + z4) * fix1_175875602
+		t0 *= fix0_298631336
+		t1 *= fix2_053119869
+		t2 *= fix3_072711026
+		t3 *= fix1_501321110
+		z1 *= -fix0_899976223
+		z2 *= -fix2_562915447
+		z3 = z3*-fix1_961570560 + z5
+		z4 = z4*-fix0_390180644 + z5
+		t0 += z1 + z3
+		t1 += z2 + z4
+		t2 += z2 + z3
+		t3 += z1 + z4
+		const n, r = constBits - pass1Bits, 1 << (constBits - pass1Bits - 1)
+		w := ws[c : c+57 : c+57]
+		w[0] = (tmp10 + t3 + r) >> n
+		w[56] = (tmp10 - t3 + r) >> n
+		w[8] = (tmp11 + t2 + r) >> n
+		w[48] = (tmp11 - t2 + r) >> n
+		w[16] = (tmp12 + t1 + r) >> n
+		w[40] = (tmp12 - t1 + r) >> n
+		w[24] = (tmp13 + t0 + r) >> n
+		w[32] = (tmp13 - t0 + r) >> n
+	}
+	anyCols := mask >> 8 & 0xff
+	switch {
+	case anyCols&0xfe == 0:
+		// Only column 0: every row of the work array is constant (libjpeg's zero-row
+		// short cut).
+		for r := 0; r < 8; r++ {
+			v := rangeLimit[descale(ws[r*8], pass1Bits+3)&rangeMask]
+			o := out[r*stride : r*stride+8 : r*stride+8]
+			for x := range o {
+				o[x] = v
+			}
+		}
+	case anyCols&0xf0 == 0:
+		idct8RowsLeft(&ws, out, stride)
+	default:
+		idct8Rows(&ws, out, stride)
+	}
+}
+
+// idct8RowsLeft is pass 2 of jpeg_idct_islow when columns 4-7 are zero.
+func idct8RowsLeft(ws *[blockSize]int32, out []byte, stride int) {
+	for r := 0; r < 8; r++ {
+		w := ws[r*8 : r*8+4 : r*8+4]
+		o := out[r*stride : r*stride+8 : r*stride+8]
+		// Even part.
+		z2 := w[2]
+		z1 := z2 * fix0_541196100
+		tmp2 := z1
+		tmp3 := z1 + z2*fix0_765366865
+		tmp0 := w[0] << constBits
+		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
+		tmp11, tmp12 := tmp0+tmp2, tmp0-tmp2
+		// Odd part, with inputs 7 and 5 zero.
+		i1, i3 := w[1], w[3]
+		z5 := (i3 + i1) * fix1_175875602
+		zz1 := i1 * -fix0_899976223
+		zz2 := i3 * -fix2_562915447
+		zz3 := i3*-fix1_961570560 + z5
+		zz4 := i1*-fix0_390180644 + z5
+		t0 := zz1 + zz3
+		t1 := zz2 + zz4
+		t2 := i3*fix3_072711026 + zz2 + zz3
+		t3 := i1*fix1_501321110 + zz1 + zz4
+		const n, rd = constBits + pass1Bits + 3, 1 << (constBits + pass1Bits + 3 - 1)
+		o[0] = rangeLimit[((tmp10+t3+rd)>>n)&rangeMask]
+		o[7] = rangeLimit[((tmp10-t3+rd)>>n)&rangeMask]
+		o[1] = rangeLimit[((tmp11+t2+rd)>>n)&rangeMask]
+		o[6] = rangeLimit[((tmp11-t2+rd)>>n)&rangeMask]
+		o[2] = rangeLimit[((tmp12+t1+rd)>>n)&rangeMask]
+		o[5] = rangeLimit[((tmp12-t1+rd)>>n)&rangeMask]
+		o[3] = rangeLimit[((tmp13+t0+rd)>>n)&rangeMask]
+		o[4] = rangeLimit[((tmp13-t0+rd)>>n)&rangeMask]
+	}
+}
+
+// idct8Rows is pass 2 of jpeg_idct_islow: rows of the work array to output samples.
+func idct8Rows(ws *[blockSize]int32, out []byte, stride int) {
+	for r := 0; r < 8; r++ {
+		w := ws[r*8 : r*8+8 : r*8+8]
+		o := out[r*stride : r*stride+8 : r*stride+8]
+		// Even part.
+		z2, z3 := w[2], w[6]
+		z1 := (z2 + z3) * fix0_541196100
+		tmp2 := z1 + z3*-fix1_847759065
+		tmp3 := z1 + z2*fix0_765366865
+		tmp0 := (w[0] + w[4]) << constBits
+		tmp1 := (w[0] - w[4]) << constBits
+		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
+		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
+		// Odd part.
+		t0, t1, t2, t3 := w[7], w[5], w[3], w[1]
+		z1, z2, z3 = t0+t3, t1+t2, t0+t2
+		z4 := t1 + t3
+		z5 := (z3 + z4) * fix1_175875602
+		t0 *= fix0_298631336
+		t1 *= fix2_053119869
+		t2 *= fix3_072711026
+		t3 *= fix1_501321110
+		z1 *= -fix0_899976223
+		z2 *= -fix2_562915447
+		z3 = z3*-fix1_961570560 + z5
+		z4 = z4*-fix0_390180644 + z5
+		t0 += z1 + z3
+		t1 += z2 + z4
+		t2 += z2 + z3
+		t3 += z1 + z4
+		const n, rd = constBits + pass1Bits + 3, 1 << (constBits + pass1Bits + 3 - 1)
+		o[0] = rangeLimit[((tmp10+t3+rd)>>n)&rangeMask]
+		o[7] = rangeLimit[((tmp10-t3+rd)>>n)&rangeMask]
+		o[1] = rangeLimit[((tmp11+t2+rd)>>n)&rangeMask]
+		o[6] = rangeLimit[((tmp11-t2+rd)>>n)&rangeMask]
+		o[2] = rangeLimit[((tmp12+t1+rd)>>n)&rangeMask]
+		o[5] = rangeLimit[((tmp12-t1+rd)>>n)&rangeMask]
+		o[3] = rangeLimit[((tmp13+t0+rd)>>n)&rangeMask]
+		o[4] = rangeLimit[((tmp13-t0+rd)>>n)&rangeMask]
+	}
+}
+
+// idct4 is jpeg_idct_4x4 (jidctred.c): 4x4 output from an 8x8 block, for 1/2 scaling.
+// mask (see idct8) lets columns without AC coefficients take the short cut unread.
+func idct4(in *block, out []byte, stride int, mask uint32) {
+	var ws [8 * 4]int32
+	acCols := mask >> 16 & 0xff
+	// Pass 1: columns (all but 4, which pass 2 does not use) into the work array.
+	for c := 0; c < 8; c++ {
+		if c == 4 {
+			continue
+		}
+		col := in[c : c+57 : c+57]
+		if acCols&(1<<c) == 0 || col[8] == 0 && col[16] == 0 && col[24] == 0 && col[40] == 0 && col[48] == 0 && col[56] == 0 {
+			dc := col[0] << pass1Bits
+			ws[0*8+c], ws[1*8+c], ws[2*8+c], ws[3*8+c] = dc, dc, dc, dc
+			continue
+		}
+		tmp0 := col[0] << (constBits + 1)
+		tmp2 := col[16]*fix1_847759065 + col[48]*-fix0_765366865
+		tmp10, tmp12 := tmp0+tmp2, tmp0-tmp2
+		o0, o2 := idct4Odd(col[56], col[40], col[24], col[8])
+		const n = constBits - pass1Bits + 1
+		ws[0*8+c] = descale(tmp10+o2, n)
+		ws[3*8+c] = descale(tmp10-o2, n)
+		ws[1*8+c] = descale(tmp12+o0, n)
+		ws[2*8+c] = descale(tmp12-o0, n)
+	}
+	// Pass 2: 4 rows from the work array.
+	for r := 0; r < 4; r++ {
+		w := ws[r*8 : r*8+8 : r*8+8]
+		o := out[r*stride : r*stride+4 : r*stride+4]
+		if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
+			v := rangeLimit[descale(w[0], pass1Bits+3)&rangeMask]
+			o[0], o[1], o[2], o[3] = v, v, v, v
+			continue
+		}
+		tmp0 := w[0] << (constBits + 1)
+		tmp2 := w[2]*fix1_847759065 + w[6]*-fix0_765366865
+		tmp10, tmp12 := tmp0+tmp2, tmp0-tmp2
+		o0, o2 := idct4Odd(w[7], w[5], w[3], w[1])
+		const n = constBits + pass1Bits + 3 + 1
+		o[0] = rangeLimit[descale(tmp10+o2, n)&rangeMask]
+		o[3] = rangeLimit[descale(tmp10-o2, n)&rangeMask]
+		o[1] = rangeLimit[descale(tmp12+o0, n)&rangeMask]
+		o[2] = rangeLimit[descale(tmp12-o0, n)&rangeMask]
+	}
+}
+
+// idct4Odd is the odd part of jpeg_idct_4x4 from inputs 7, 5, 3 and 1.
+func idct4Odd(z1, z2, z3, z4 int32) (tmp0, tmp2 int32) {
+	tmp0 = z1*-fix0_211164243 + z2*fix1_451774981 + z3*-fix2_172734803 + z4*fix1_061594337
+	tmp2 = z1*-fix0_509795579 + z2*-fix0_601344887 + z3*fix0_899976223 + z4*fix2_562915447
+	return tmp0, tmp2
+}
+
+// idct2 is jpeg_idct_2x2 (jidctred.c): 2x2 output from an 8x8 block, for 1/4 scaling.
+// mask is as for idct4.
+func idct2(in *block, out []byte, stride int, mask uint32) {
+	var ws [8 * 2]int32
+	acCols := mask >> 16 & 0xff
+	// Pass 1: columns 0, 1, 3, 5 and 7 (pass 2 does not use 2, 4 and 6).
+	for _, c := range [...]int{0, 1, 3, 5, 7} {
+		col := in[c : c+57 : c+57]
+		if acCols&(1<<c) == 0 || col[8] == 0 && col[24] == 0 && col[40] == 0 && col[56] == 0 {
+			dc := col[0] << pass1Bits
+			ws[c], ws[8+c] = dc, dc
+			continue
+		}
+		tmp10 := col[0] << (constBits + 2)
+		tmp0 := idct2Odd(col[56], col[40], col[24], col[8])
+		const n = constBits - pass1Bits + 2
+		ws[c] = descale(tmp10+tmp0, n)
+		ws[8+c] = descale(tmp10-tmp0, n)
+	}
+	// Pass 2: 2 rows from the work array.
+	for r := 0; r < 2; r++ {
+		w := ws[r*8 : r*8+8 : r*8+8]
+		o := out[r*stride : r*stride+2 : r*stride+2]
+		if w[1] == 0 && w[3] == 0 && w[5] == 0 && w[7] == 0 {
+			v := rangeLimit[descale(w[0], pass1Bits+3)&rangeMask]
+			o[0], o[1] = v, v
+			continue
+		}
+		tmp10 := w[0] << (constBits + 2)
+		tmp0 := idct2Odd(w[7], w[5], w[3], w[1])
+		const n = constBits + pass1Bits + 3 + 2
+		o[0] = rangeLimit[descale(tmp10+tmp0, n)&rangeMask]
+		o[1] = rangeLimit[descale(tmp10-tmp0, n)&rangeMask]
+	}
+}
+
+// idct2Odd is the odd part of jpeg_idct_2x2 from inputs 7, 5, 3 and 1.
+func idct2Odd(i7, i5, i3, i1 int32) int32 {
+	return i7*-fix0_720959822 + i5*fix0_850430095 + i3*-fix1_272758580 + i1*fix3_624509785
+}

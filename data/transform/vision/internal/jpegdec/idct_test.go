@@ -1,0 +1,98 @@
+package jpegdec
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestIDCT8ShortCuts checks that idct8's skips (columns without AC coefficients, pass 2
+// without columns 4-7 or 1-7), idctDC8, and idct4's and idct2's column skips give exactly
+// the full computation's output, on random blocks of every sparsity.
+func TestIDCT8ShortCuts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 2))
+	for _, tc := range []struct {
+		name    string
+		lastZig int // coefficients at zig-zag positions 1..lastZig may be nonzero
+		scale   int32
+	}{
+		{"dc only", 0, 1000},
+		{"top-left 4x4", 9, 300},
+		{"left half", 27, 300},
+		{"full", 63, 300},
+		{"full, extreme", 63, 4000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for iter := 0; iter < 2000; iter++ {
+				var blk block
+				mask := uint32(0)
+				blk[0] = rng.Int32N(2*tc.scale+1) - tc.scale
+				for z := 1; z <= tc.lastZig; z++ {
+					if rng.IntN(3) == 0 {
+						blk[unzig[z]] = rng.Int32N(2*tc.scale+1) - tc.scale
+						if blk[unzig[z]] != 0 {
+							mask |= zinfo[z]
+						}
+					}
+				}
+				mask &^= 0xff
+				got, want := make([]byte, 8*8), make([]byte, 8*8)
+				if mask == 0 {
+					idctDC8(blk[0], got, 8)
+				} else {
+					idct8(&blk, got, 8, mask)
+				}
+				idct8(&blk, want, 8, 0xffff00) // every column and row in full
+				if !bytes.Equal(got, want) {
+					t.Fatalf("block %v (mask %#x): got %v, want %v", blk[:64], mask, got, want)
+				}
+				// The reduced IDCTs skip columns by the same mask.
+				got4, want4 := make([]byte, 16), make([]byte, 16)
+				idct4(&blk, got4, 4, mask)
+				idct4(&blk, want4, 4, 0xffff00)
+				got2, want2 := make([]byte, 4), make([]byte, 4)
+				idct2(&blk, got2, 2, mask)
+				idct2(&blk, want2, 2, 0xffff00)
+				if !bytes.Equal(got4, want4) || !bytes.Equal(got2, want2) {
+					t.Fatalf("block %v (mask %#x): reduced IDCTs differ with the mask", blk[:64], mask)
+				}
+			}
+		})
+	}
+}
+
+// TestBitReader checks unstuffing, fill bytes, and the zero padding counted after a marker
+// and at the end of the data, on the fast and the slow path.
+func TestBitReader(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		data       []byte
+		want       []byte // bytes read back 8 bits at a time
+		wantPadded bool
+		wantPos    int // position after reading want (the marker's 0xFF, if any)
+	}{
+		{"fast path", []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false, -1},
+		{"stuffed", []byte{0x12, 0xff, 0x00, 0x34}, []byte{0x12, 0xff, 0x34}, false, 4},
+		{"fill bytes", []byte{0x12, 0xff, 0xff, 0xff, 0x00, 0x34}, []byte{0x12, 0xff, 0x34}, false, 6},
+		{"marker", []byte{0x12, 0x34, 0xff, 0xd9, 0x56}, []byte{0x12, 0x34, 0, 0}, true, 2},
+		{"end of data", []byte{0x12}, []byte{0x12, 0, 0}, true, 1},
+		{"stuffing across the fast path", append(bytes.Repeat([]byte{7}, 9), 0xff, 0, 9, 9, 9, 9, 9, 9, 9, 9), append(bytes.Repeat([]byte{7}, 9), 0xff, 9, 9), false, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			br := bitReader{data: tc.data}
+			var got []byte
+			for range tc.want {
+				got = append(got, byte(br.bits(8)))
+			}
+			if !bytes.Equal(got, tc.want) {
+				t.Fatalf("read %x, want %x", got, tc.want)
+			}
+			if consumedPad := br.n < br.padded; consumedPad != tc.wantPadded {
+				t.Fatalf("consumed padding: %v, want %v (n %d, padded %d)", consumedPad, tc.wantPadded, br.n, br.padded)
+			}
+			if tc.wantPos >= 0 && br.pos != tc.wantPos {
+				t.Fatalf("stopped at %d, want %d", br.pos, tc.wantPos)
+			}
+		})
+	}
+}

@@ -1,0 +1,269 @@
+// Copyright 2012 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+
+// This file is forked from the progressive parts of Go's image/jpeg scan.go; see doc.go
+// for what changed.
+
+package jpegdec
+
+// decodeProgressive decodes one scan of a progressive JPEG into the saved coefficients
+// (quantized, natural order); reconstructProgressive turns them into pixels after the
+// last scan.
+func (d *decoder) decodeProgressive(scan []scanComp, zigStart, zigEnd int, ah, al uint) error {
+	d.dcPred = [maxComponents]int32{}
+	br := &d.br
+	return d.mcuWalk(scan, func(sc *scanComp, bx, by int) error {
+		ci := sc.ci
+		i := (by*d.mxx*d.comp[ci].h + bx) * blockSize
+		b := (*[blockSize]int16)(d.coefs[ci][i : i+blockSize])
+		if ah != 0 {
+			return d.refine(b, &d.huff[acTable][sc.ta], zigStart, zigEnd, int16(1)<<al)
+		}
+		zig := zigStart
+		if zig == 0 {
+			zig++
+			// Decode the DC coefficient, as specified in section F.2.2.1.
+			value, err := br.decodeHuffman(&d.huff[dcTable][sc.td])
+			if err != nil {
+				return err
+			}
+			if value > 16 {
+				return unsupported("excessive DC component")
+			}
+			d.dcPred[ci] += br.receiveExtend(uint(value))
+			b[0] = int16(d.dcPred[ci] << al)
+		}
+		if zig > zigEnd {
+			return nil
+		}
+		if d.eobRun > 0 {
+			d.eobRun--
+			return nil
+		}
+		return d.decodeACFirst(b, &d.huff[acTable][sc.ta], zig, zigEnd, al)
+	})
+}
+
+// decodeACFirst decodes the AC coefficients zigStart..zigEnd of a first (not refining)
+// progressive scan, as specified in section G.1.2.2, with decodeBlock's local bit buffer
+// and one-step look-ups.
+func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, al uint) error {
+	br := &d.br
+	acc, n := br.acc, br.n
+	for k := zigStart; k <= zigEnd; {
+		if n < 32 {
+			acc, n = br.fill(acc, n)
+		}
+		p := acc >> (64 - lutBits)
+		if f := h.fastAC[p]; f != 0 {
+			k += int(f>>8) & 0xff
+			l := uint(f & 0xff)
+			acc <<= l
+			n -= l
+			if k > zigEnd {
+				break
+			}
+			b[unzig[k&63]&63] = int16((f >> 16) << al)
+			k++
+			continue
+		}
+		var rs uint
+		if v := h.lut[p]; v != 0 {
+			l := uint(v & 0xff)
+			acc <<= l
+			n -= l
+			rs = uint(v >> 8)
+		} else {
+			br.acc, br.n = acc, n
+			sym, err := br.decodeHuffmanSlow(h)
+			if err != nil {
+				return err
+			}
+			acc, n = br.acc, br.n
+			rs = uint(sym)
+		}
+		r, s := int(rs>>4), rs&0x0f
+		if s == 0 {
+			if r == 0x0f {
+				k += 16
+				continue
+			}
+			// An end-of-band run of 2^r + r more bits blocks, this one included.
+			run := int32(1) << r
+			if r > 0 {
+				run |= int32(acc >> (64 - uint(r)))
+				acc <<= uint(r)
+				n -= uint(r)
+			}
+			d.eobRun = run - 1
+			break
+		}
+		k += r
+		if k > zigEnd {
+			break
+		}
+		b[unzig[k&63]&63] = int16(extend(uint32(acc>>(64-s)), s) << al)
+		acc <<= s
+		n -= s
+		k++
+	}
+	br.acc, br.n = acc, n
+	return nil
+}
+
+// refine decodes a successive approximation refinement block, as specified in
+// section G.1.2, with the bit buffer in locals.
+func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, delta int16) error {
+	br := &d.br
+	// Refining a DC component is trivial.
+	if zigStart == 0 {
+		if br.bit() {
+			b[0] |= delta
+		}
+		return nil
+	}
+	// Refining AC components is more complicated; see sections G.1.2.2 and G.1.2.3.
+	acc, n := br.acc, br.n
+	zig := zigStart
+	if d.eobRun == 0 {
+	loop:
+		for ; zig <= zigEnd; zig++ {
+			if n < 32 {
+				acc, n = br.fill(acc, n)
+			}
+			var rs uint
+			if v := h.lut[acc>>(64-lutBits)]; v != 0 {
+				l := uint(v & 0xff)
+				acc <<= l
+				n -= l
+				rs = uint(v >> 8)
+			} else {
+				br.acc, br.n = acc, n
+				sym, err := br.decodeHuffmanSlow(h)
+				if err != nil {
+					return err
+				}
+				acc, n = br.acc, br.n
+				rs = uint(sym)
+			}
+			r, s := int(rs>>4), rs&0x0f
+			z := int16(0)
+			switch s {
+			case 0:
+				if r != 0x0f {
+					run := int32(1) << r
+					if r > 0 { // n >= 32-16 bits remain for r <= 14
+						run |= int32(acc >> (64 - uint(r)))
+						acc <<= uint(r)
+						n -= uint(r)
+					}
+					d.eobRun = run
+					break loop
+				}
+			case 1:
+				z = delta
+				if acc>>63 == 0 {
+					z = -z
+				}
+				acc <<= 1
+				n--
+			default:
+				br.acc, br.n = acc, n
+				return FormatError("unexpected Huffman code")
+			}
+			// Refine the nonzero coefficients up to the r+1st zero one (or, for a ZRL,
+			// the 16th), where z goes.
+			nz := r
+			for ; zig <= zigEnd; zig++ {
+				u := unzig[zig&63] & 63
+				c := b[u]
+				if c == 0 {
+					if nz == 0 {
+						break
+					}
+					nz--
+					continue
+				}
+				if n == 0 {
+					acc, n = br.fill(acc, n)
+				}
+				bit := acc >> 63
+				acc <<= 1
+				n--
+				if bit != 0 {
+					if c >= 0 {
+						b[u] = c + delta
+					} else {
+						b[u] = c - delta
+					}
+				}
+			}
+			if zig > zigEnd {
+				br.acc, br.n = acc, n
+				return FormatError("too many coefficients")
+			}
+			if z != 0 {
+				b[unzig[zig&63]&63] = z
+			}
+		}
+	}
+	if d.eobRun > 0 {
+		// Inside an end-of-band run only the nonzero coefficients are refined.
+		d.eobRun--
+		for ; zig <= zigEnd; zig++ {
+			u := unzig[zig&63] & 63
+			c := b[u]
+			if c == 0 {
+				continue
+			}
+			if n == 0 {
+				acc, n = br.fill(acc, n)
+			}
+			bit := acc >> 63
+			acc <<= 1
+			n--
+			if bit != 0 {
+				if c >= 0 {
+					b[u] = c + delta
+				} else {
+					b[u] = c - delta
+				}
+			}
+		}
+	}
+	br.acc, br.n = acc, n
+	return nil
+}
+
+// reconstructProgressive dequantizes the saved coefficients of every block inside the
+// image and runs them through the inverse DCT into the planes.
+func (d *decoder) reconstructProgressive() {
+	for ci := 0; ci < d.nComp; ci++ {
+		// The quantization table and zinfo's column bits in natural order, so the
+		// loop below runs straight through the block.
+		var qn block
+		var info [blockSize]uint32
+		for z := 0; z < blockSize; z++ {
+			u := unzig[z]
+			qn[u] = d.quant[d.comp[ci].tq][z]
+			if z > 0 {
+				info[u] = zinfo[z] &^ 0xff
+			}
+		}
+		stride := d.mxx * d.comp[ci].h
+		for by := 0; by < d.bh[ci]; by++ {
+			for bx := 0; bx < d.bw[ci]; bx++ {
+				i := (by*stride + bx) * blockSize
+				c := (*[blockSize]int16)(d.coefs[ci][i : i+blockSize])
+				mask := uint32(0)
+				for u, v := range c {
+					d.blk[u] = int32(v) * qn[u]
+					nonzero := uint32(int32(v)|-int32(v)) >> 31
+					mask |= info[u] & -nonzero
+				}
+				d.storeBlock(ci, bx, by, &d.blk, mask)
+			}
+		}
+	}
+}

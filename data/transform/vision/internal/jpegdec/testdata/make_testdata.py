@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Make the jpegdec test JPEGs and libjpeg-turbo (Pillow) references.
+
+Run from this directory with a Pillow built on libjpeg-turbo (the bench peers venv has one):
+    ../../../../../../bench/peers/.venv/bin/python make_testdata.py
+The source is the vision package's large.png (300x200, photo-like), cropped to odd sizes (files under 50 KB) so
+that partial MCUs and edge replication are exercised. References are PNGs of what Pillow
+decodes: <name>_pil.png at full size and <name>_pil_1_<d>.png with Image.draft (libjpeg's
+DCT scaling by 1/d).
+"""
+from PIL import Image
+
+src = Image.open("../../../testdata/large.png").convert("RGB")
+photo = src.crop((0, 0, 157, 103))
+small = src.crop((40, 30, 40 + 117, 30 + 75))
+
+files = {
+    "b420_q90.jpg": (photo, dict(quality=90, subsampling=2)),
+    "b422_q75.jpg": (photo, dict(quality=75, subsampling=1)),
+    "b444_q95.jpg": (small, dict(quality=95, subsampling=0)),
+    "gray_q85.jpg": (photo.convert("L"), dict(quality=85)),
+    "prog420_q90.jpg": (photo, dict(quality=90, subsampling=2, progressive=True)),
+    "prog444_q80.jpg": (small, dict(quality=80, subsampling=0, progressive=True)),
+    "proggray_q90.jpg": (small.convert("L"), dict(quality=90, progressive=True)),
+    "rst420_q85.jpg": (small, dict(quality=85, subsampling=2, restart_marker_blocks=3)),
+    "progrst422_q85.jpg": (small, dict(quality=85, subsampling=1, progressive=True, restart_marker_rows=1)),
+    "opt420_q50.jpg": (small, dict(quality=50, subsampling=2, optimize=True)),
+    "tiny_1x1.jpg": (src.crop((10, 10, 11, 11)), dict(quality=90, subsampling=2)),
+    "tiny_3x2.jpg": (src.crop((10, 10, 13, 12)), dict(quality=90, subsampling=2)),
+    "tiny_17x9.jpg": (src.crop((100, 50, 117, 59)), dict(quality=90, subsampling=2)),
+}
+for name, (im, opts) in files.items():
+    im.save(name, "JPEG", **opts)
+    ref = Image.open(name)
+    ref.load()
+    ref.save(name[:-4] + "_pil.png")
+
+for name in ["b420_q90.jpg", "b422_q75.jpg", "prog420_q90.jpg", "b444_q95.jpg", "gray_q85.jpg"]:
+    for d in (2, 4, 8):
+        im = Image.open(name)
+        w, h = im.size
+        im.draft(im.mode, (w // d, h // d))  # Pillow picks scale = size // requested
+        assert im.size == ((w + d - 1) // d, (h + d - 1) // d), (name, d, im.size)
+        im.load()
+        im.save(name[:-4] + "_pil_1_%d.png" % d)
