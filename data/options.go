@@ -52,7 +52,7 @@ type config struct {
 	fileSeed     uint64
 	saveMode     write.SaveMode
 	hive         bool
-	imageDraft   bool
+	imageGap     int
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

@@ -9,8 +9,8 @@ import (
 
 // decodeJPEGGo decodes a JPEG with the pure-Go decoder of package jpegdec (about 1.7x
 // image/jpeg's speed, with libjpeg's IDCT, upsampling and colour rounding, so its pixels
-// are libjpeg-turbo's), DCT-scaled by 1/2, 1/4 or 1/8 when the requested size allows, as
-// decodeLibjpeg does, then resized exactly with ResizeTo. It returns an error wrapping
+// are libjpeg-turbo's), DCT-scaled by 1/2, 1/4 or 1/8 as opts.ReducingGap allows, as
+// decodeLibjpeg is, then resized exactly with ResizeTo. It returns an error wrapping
 // jpegdec.ErrUnsupported for the JPEGs that package leaves to image/jpeg (CMYK, RGB-coded,
 // 12-bit, arithmetic-coded, 4:4:0 and 4:1:1 subsampling).
 func decodeJPEGGo(data []byte, cfg image.Config, opts DecodeOptions) (Image, error) {
@@ -25,11 +25,7 @@ func decodeJPEGGo(data []byte, cfg image.Config, opts DecodeOptions) (Image, err
 	if mode == ModeL {
 		channels = 1
 	}
-	gap := 2
-	if opts.Draft {
-		gap = 1
-	}
-	denom := dctScale(cfg.Height, cfg.Width, opts.H, opts.W, gap)
+	denom := dctScale(cfg.Height, cfg.Width, opts.H, opts.W, opts.ReducingGap)
 	w, h := jpegdec.ScaledSize(cfg.Width, cfg.Height, denom)
 	last := opts.H == 0 || (opts.H == h && opts.W == w) // the decode is the result
 	jo := jpegdec.Options{Channels: channels, MaxPixels: opts.MaxPixels}

@@ -9,26 +9,27 @@ import (
 )
 
 // TestJPEGGoScaled checks the pure-Go path's DCT scaling against a full-size decode
-// resized exactly: with the default rule the scaled decode stays within the bar
-// for resize quality (mean absolute difference under 1.5 per channel). Draft, which
-// scales to just above the target as PIL's Image.draft does, is allowed 2: these test
-// images have detail at every scale (about 1.6 at 1/8); on the bench's large photos draft
-// measured 0.43 on average and the default rule 0.17.
+// resized exactly. With ReducingGap 2 the scaled decode stays within the bar for
+// resize quality (mean absolute difference under 1.5 per channel). The default gap, 1,
+// which scales to just above the target as PIL's Image.draft does, is allowed 2: these
+// test images have detail at every scale (about 1.6 at 1/8); on the bench's large photos
+// it measured 0.43 on average and gap 2 0.17.
 func TestJPEGGoScaled(t *testing.T) {
 	noisy, smooth := testJPEG(t, 375, 500), testJPEG(t, 750, 1000)
 	tests := []struct {
 		name      string
 		data      []byte
 		h, w      int
-		draft     bool
+		gap       int
 		wantDenom int
 		limit     float64
 	}{
-		{"noisy half", noisy, 90, 120, false, 2, 1.5},
-		{"smooth quarter", smooth, 90, 120, false, 4, 1.5},
-		{"smooth eighth", smooth, 45, 60, false, 8, 1.5},
-		{"smooth draft half", smooth, 360, 480, true, 2, 2},
-		{"smooth draft eighth", smooth, 90, 120, true, 8, 2},
+		{"noisy gap 2 half", noisy, 90, 120, 2, 2, 1.5},
+		{"smooth gap 2 quarter", smooth, 90, 120, 2, 4, 1.5},
+		{"smooth gap 2 eighth", smooth, 45, 60, 2, 8, 1.5},
+		{"noisy quarter", noisy, 90, 120, 0, 4, 2},
+		{"smooth half", smooth, 360, 480, 0, 2, 2},
+		{"smooth eighth", smooth, 90, 120, 1, 8, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,14 +37,14 @@ func TestJPEGGoScaled(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := dctScale(full.H, full.W, tt.h, tt.w, map[bool]int{false: 2, true: 1}[tt.draft]); d != tt.wantDenom {
+			if d := dctScale(full.H, full.W, tt.h, tt.w, tt.gap); d != tt.wantDenom {
 				t.Fatalf("scale 1/%d, want 1/%d: the case does not test what it says", d, tt.wantDenom)
 			}
 			want, err := Resize(full, tt.h, tt.w, Bilinear)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := DecodeBytes(tt.data, DecodeOptions{Mode: ModeRGB, H: tt.h, W: tt.w, Draft: tt.draft, PureGo: true})
+			got, err := DecodeBytes(tt.data, DecodeOptions{Mode: ModeRGB, H: tt.h, W: tt.w, ReducingGap: tt.gap, PureGo: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -141,15 +141,10 @@ func libjpegCall(data []byte, channels, denom int, out []uint8) (h, w, c int, er
 	return 0, 0, 0, errors.New("libjpeg: " + C.GoString(&msg[0]))
 }
 
-// decodeLibjpeg decodes a JPEG with libjpeg-turbo, DCT-scaled by 1/2, 1/4 or 1/8 when the
-// requested size is at most a quarter, an eighth or a sixteenth of the source (half,
-// quarter, eighth with opts.Draft), then resized exactly with ResizeTo.
+// decodeLibjpeg decodes a JPEG with libjpeg-turbo, DCT-scaled by 1/2, 1/4 or 1/8 as
+// opts.ReducingGap allows (dctScale), then resized exactly with ResizeTo.
 func decodeLibjpeg(data []byte, cfg image.Config, opts DecodeOptions) (Image, error) {
-	gap := 2
-	if opts.Draft {
-		gap = 1
-	}
-	denom := dctScale(cfg.Height, cfg.Width, opts.H, opts.W, gap)
+	denom := dctScale(cfg.Height, cfg.Width, opts.H, opts.W, opts.ReducingGap)
 	h, w, c, err := libjpegCall(data, opts.Mode.Channels(), denom, nil)
 	if errors.Is(err, errUseGo) {
 		return decodeGo(data, opts, "jpeg")

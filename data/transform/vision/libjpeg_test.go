@@ -4,12 +4,12 @@ package vision
 
 import "testing"
 
-// TestLibjpegMatchesGo decodes the same JPEG through libjpeg-turbo (DCT-scaled where the
-// size allows) and through the pure-Go path and requires near-identical pixels. The
-// noisy 500x375 image has detail at every scale; the smooth 1000x750 one (the same
-// texture upsampled) has the low detail per pixel of a camera photo, the case the 1/4 and
-// 1/8 scales are for. On the noisy image 1/8 scaling is 4-5 levels off: an 8x8 block mean
-// aliases differently from PIL's wide triangle filter at near-Nyquist detail.
+// TestLibjpegMatchesGo decodes the same JPEG through libjpeg-turbo and through the pure-Go
+// decoder, both DCT-scaled by the same rule, and requires near-identical pixels, with
+// ReducingGap 2 and with the default (PIL's draft rule). The noisy 500x375 image has
+// detail at every scale; the smooth 1000x750 one (the same texture upsampled) has the low
+// detail per pixel of a camera photo, the case the 1/4 and 1/8 scales are for.
+// TestJPEGGoScaled compares scaled decodes with full-size ones.
 func TestLibjpegMatchesGo(t *testing.T) {
 	noisy, smooth := testJPEG(t, 375, 500), testJPEG(t, 750, 1000)
 	tests := []struct {
@@ -28,18 +28,22 @@ func TestLibjpegMatchesGo(t *testing.T) {
 		{"smooth quarter", smooth, 90, 120, ModeRGB},
 		{"smooth eighth", smooth, 45, 60, ModeRGB},
 	}
-	draft := []struct {
+	defaultGap := []struct {
 		name string
 		data []byte
 		h, w int
 		mode Mode
 	}{
-		{"smooth draft half", smooth, 360, 480, ModeRGB},
-		{"smooth draft eighth", smooth, 90, 120, ModeRGB},
+		{"smooth default gap half", smooth, 360, 480, ModeRGB},
+		{"smooth default gap eighth", smooth, 90, 120, ModeRGB},
+		{"noisy default gap quarter", noisy, 90, 120, ModeRGB},
 	}
-	for i, tt := range append(tests, draft...) {
+	for i, tt := range append(tests, defaultGap...) {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := DecodeOptions{Mode: tt.mode, H: tt.h, W: tt.w, Draft: i >= len(tests)}
+			opts := DecodeOptions{Mode: tt.mode, H: tt.h, W: tt.w, ReducingGap: 2}
+			if i >= len(tests) {
+				opts.ReducingGap = 0 // the default, PIL's draft rule
+			}
 			fast, err := DecodeBytes(tt.data, opts)
 			if err != nil {
 				t.Fatal(err)
