@@ -66,7 +66,7 @@ func Partitioning(fields ...string) Option {
 // target size. The default, 1, is the rule of PIL's Image.draft (12 MP photos to 224: 0.43
 // levels from a full decode on average); 2 is PIL's thumbnail default (0.17 levels, about
 // 25% slower on those photos); a negative gap decodes at full size, as Ray Data does. See
-// vision.DecodeOptions.ReducingGap.
+// vision.DecodeOptions.ReducingGap; go run ./bench/cmd/scalediff measures the differences.
 func ImageReducingGap(gap int) Option {
 	return opt("ImageReducingGap", func(c *config) error { c.imageGap = gap; return nil })
 }
