@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -357,7 +358,7 @@ func readRowGroupPages(ctx context.Context, mem memory.Allocator, fr *pqarrow.Fi
 		if limited {
 			rows = min(rows, left-n)
 		}
-		rec, err := p.batch(mem, chunks, other, rows)
+		rec, err := p.batch(mem, chunks, other, rows, fr.Props.Parallel)
 		if err == errPagesFallback {
 			return n, err
 		}
@@ -373,8 +374,9 @@ func readRowGroupPages(ctx context.Context, mem memory.Allocator, fr *pqarrow.Fi
 }
 
 // batch decodes rows rows of every fast column and stitches them with the first rows rows of
-// other (nil when pqarrow reads nothing) into a batch the caller owns.
-func (p *pagesPlan) batch(mem memory.Allocator, chunks []*pageChunk, other arrow.RecordBatch, rows int64) (arrow.RecordBatch, error) {
+// other (nil when pqarrow reads nothing) into a batch the caller owns. With parallel (the
+// reader's Parallel option) the fast columns decode on one goroutine each.
+func (p *pagesPlan) batch(mem memory.Allocator, chunks []*pageChunk, other arrow.RecordBatch, rows int64, parallel bool) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, len(p.fields))
 	defer func() {
 		for _, c := range cols {
@@ -383,25 +385,38 @@ func (p *pagesPlan) batch(mem memory.Allocator, chunks []*pageChunk, other arrow
 			}
 		}
 	}()
+	var fast []int // positions of the fast columns
 	for pos, c := range chunks {
-		if c == nil {
-			col := other.Column(p.slow[pos])
-			if int64(col.Len()) == rows {
-				col.Retain()
-				cols[pos] = col
-			} else {
-				cols[pos] = array.NewSlice(col, 0, rows)
-			}
+		if c != nil {
+			fast = append(fast, pos)
 			continue
 		}
-		arr, err := c.read(mem, rows)
+		col := other.Column(p.slow[pos])
+		if int64(col.Len()) == rows {
+			col.Retain()
+			cols[pos] = col
+		} else {
+			cols[pos] = array.NewSlice(col, 0, rows)
+		}
+	}
+	errs := make([]error, len(chunks))
+	read := func(pos int) { cols[pos], errs[pos] = chunks[pos].read(mem, rows) }
+	var wg sync.WaitGroup
+	for i, pos := range fast {
+		if parallel && i < len(fast)-1 {
+			wg.Go(func() { read(pos) }) // the last column decodes on this goroutine
+		} else {
+			read(pos)
+		}
+	}
+	wg.Wait()
+	for pos, err := range errs {
 		if err != nil {
 			if err != errPagesFallback {
-				err = fmt.Errorf("column %q: %w", c.col.field.Name, err)
+				err = fmt.Errorf("column %q: %w", chunks[pos].col.field.Name, err)
 			}
 			return nil, err
 		}
-		cols[pos] = arr
 	}
 	return array.NewRecordBatch(arrow.NewSchema(p.fields, p.meta), cols, rows), nil
 }
