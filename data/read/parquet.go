@@ -49,8 +49,10 @@ type ParquetOptions struct {
 
 // ReadParquet reads the Parquet file f from st row group by row group and calls emit with each
 // batch; emit owns (and releases) each batch. Only the footer and the projected column chunks
-// are read, through st.OpenRange. ctx is checked between batches. A file with no rows emits
-// nothing.
+// are read, through st.OpenRange. When the range reader can fetch ahead (storage.RangeReader,
+// for object stores), each row group's projected column chunks and the next row group's are
+// declared to it before the row group is read (parquet_prefetch.go), so the next is fetched
+// while this one decodes. ctx is checked between batches. A file with no rows emits nothing.
 //
 // Errors start with "sluice: read_parquet: <path>: ": a missing file, a file that is not
 // Parquet or whose footer is truncated, an unknown column, a corrupt page. An error from emit is
@@ -100,16 +102,21 @@ func ReadParquet(ctx context.Context, mem memory.Allocator, st Storage, f File, 
 			return readErrorf("parquet", f.Path, "row group %d out of range: the file has %d", rg, pf.NumRowGroups())
 		}
 	}
-	left := opts.Limit // rows still wanted when Limit > 0
-	for _, rg := range groups {
+	pre, _ := rr.(prefetcher) // nil for local files
+	left := opts.Limit        // rows still wanted when Limit > 0
+	for k, rg := range groups {
 		if opts.Limit > 0 && left <= 0 {
 			break
 		}
-		if pf.MetaData().RowGroup(rg).NumRows() == 0 {
+		rows := pf.MetaData().RowGroup(rg).NumRows()
+		if rows == 0 {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if pre != nil {
+			prefetchRowGroups(pre, pf, rr.Size(), leaves, groups[k:], opts.Limit > 0, left)
 		}
 		var n int64
 		if pages != nil {
@@ -259,10 +266,14 @@ func openParquet(ctx context.Context, mem memory.Allocator, st Storage, f File) 
 		return nil, nil, readError("parquet", f.Path, err)
 	}
 	props := parquet.NewReaderProperties(mem)
-	// Stream each column chunk through a 1 MiB buffer instead of reading it whole: it bounds
-	// the memory per column and measured about 20% faster on local files (one memmove less).
+	// Stream each column chunk through a buffer instead of reading it whole: it bounds the
+	// memory per column and measured about 20% faster on local files (one memmove less). A
+	// small buffer takes page headers; a page body at least this large skips it and is read
+	// straight into the page's buffer, one more memmove less: with BenchmarkS3ParquetRead,
+	// 64 KiB read local files at 1.15-1.35 GB/s against 1.0-1.07 with 1 MiB, and S3 with
+	// declared prefetch at 0.70-0.84 GB/s against 0.67-0.69.
 	props.BufferedStreamEnabled = true
-	props.BufferSize = 1 << 20
+	props.BufferSize = 64 << 10
 	pf, err := file.NewParquetReader(io.NewSectionReader(rr, 0, rr.Size()), file.WithReadProps(props))
 	if err != nil {
 		rr.Close()

@@ -3,10 +3,18 @@ package s3_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/sluicedata/sluice/storage"
 )
 
 // TestRangeRequests counts the requests a RangeReader makes with the default 4 MiB blocks: the
@@ -116,5 +124,138 @@ func TestPersistentThrottlingFails(t *testing.T) {
 	srv.setFault(nil)
 	if got := srv.objects(t, "bucket"); len(got) != 1 {
 		t.Fatalf("objects %q; the failed write must leave none", got)
+	}
+}
+
+// rangeCounter is a proxy in front of a test server that counts HEAD requests, ranged GET
+// requests and the bytes their Range headers ask for.
+type rangeCounter struct {
+	srv *httptest.Server
+
+	mu     sync.Mutex
+	heads  int
+	gets   int
+	ranged int64
+}
+
+func newRangeCounter(t *testing.T, target string) *rangeCounter {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &rangeCounter{}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var from, to, last int64
+		c.mu.Lock()
+		switch rng := r.Header.Get("Range"); {
+		case r.Method == http.MethodHead:
+			c.heads++
+		case r.Method != http.MethodGet:
+		case strings.HasPrefix(rng, "bytes=-"):
+			if _, err := fmt.Sscanf(rng, "bytes=-%d", &last); err == nil {
+				c.gets++
+				c.ranged += last
+			}
+		default:
+			if _, err := fmt.Sscanf(rng, "bytes=%d-%d", &from, &to); err == nil {
+				c.gets++
+				c.ranged += to - from + 1
+			}
+		}
+		c.mu.Unlock()
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(c.srv.Close)
+	return c
+}
+
+func (c *rangeCounter) counts() (heads, gets int, ranged int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.heads, c.gets, c.ranged
+}
+
+// TestPrefetchRequests reads a file laid out as Parquet is, row groups of four 2 MiB column
+// chunks read 1 MiB of each chunk in turn, declaring each row group and the next before
+// reading it, and counts what reaches the server: every byte is fetched once, in few requests.
+// A body cut in the middle resumes where it stopped.
+func TestPrefetchRequests(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	ctx := context.Background()
+	srv := startFakeS3(t, "bucket")
+	const chunk, groups = 2 << 20, 4
+	data := make([]byte, groups*4*chunk+100_000) // the last 100 kB stand for the footer
+	for i := range data {
+		data[i] = byte(i ^ i>>9 ^ i>>17)
+	}
+	srv.put(t, "bucket", "file.parquet", data)
+	counter := newRangeCounter(t, srv.proxy.URL)
+	f := newFS(t)
+	p, err := f.Resolve(ctx, "s3://bucket/file.parquet?endpoint="+url.QueryEscape(counter.srv.URL)+"&use_path_style=true&region=us-east-1&retry_max_backoff=5ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := func(g int) []storage.Span {
+		if g >= groups {
+			return nil
+		}
+		var s []storage.Span
+		for c := range 4 {
+			s = append(s, storage.Span{Off: int64((g*4 + c) * chunk), Len: chunk})
+		}
+		return s
+	}
+	read := func(t *testing.T, r storage.RangeReader) {
+		for g := range groups {
+			r.Prefetch(append(group(g), group(g+1)...))
+			for at := 0; at < chunk; at += 1 << 20 {
+				for c := range 4 {
+					off := int64((g*4+c)*chunk + at)
+					buf := make([]byte, 1<<20)
+					if k, err := r.ReadAt(buf, off); err != nil || k != len(buf) || !bytes.Equal(buf, data[off:off+int64(k)]) {
+						t.Fatalf("ReadAt(%d) = %d, %v or wrong bytes", off, k, err)
+					}
+				}
+			}
+		}
+	}
+	declared := int64(groups * 4 * chunk)
+	footer := int64(64 << 10)
+	tests := []struct {
+		name     string
+		fault    func(n int, r *http.Request) fault
+		wantGets int // GET requests, the footer's included
+		maxBytes int64
+	}{
+		// The footer with the size (a suffix range, no HEAD), then pieces of at most
+		// 16 MiB: row groups 0 and 1 together, then 2 and 3 (each declared with the one
+		// before, which is held already).
+		{"every byte once", nil, 1 + 3, declared + footer},
+		{"a cut body resumes", func(n int, r *http.Request) fault {
+			if r.Method == http.MethodGet && strings.HasPrefix(r.Header.Get("Range"), "bytes=0-") {
+				return cutBody
+			}
+			return pass
+		}, 1 + 3 + 1, declared + footer + 16<<20 - 1}, // the cut 16 MiB piece is not fetched again whole
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.setFault(tt.fault)
+			defer srv.setFault(nil)
+			heads0, gets0, bytes0 := counter.counts()
+			r, err := f.OpenRange(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read(t, r)
+			r.Close()
+			heads, gets, ranged := counter.counts()
+			heads, gets, ranged = heads-heads0, gets-gets0, ranged-bytes0
+			if heads != 0 || gets != tt.wantGets || ranged < declared+footer || ranged > tt.maxBytes {
+				t.Errorf("%d HEADs and %d GETs for %d bytes; want 0 HEADs and %d GETs for %d to %d bytes",
+					heads, gets, ranged, tt.wantGets, declared+footer, tt.maxBytes)
+			}
+		})
 	}
 }
