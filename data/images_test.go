@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicedata/sluice/data/transform/vision"
 	"github.com/sluicedata/sluice/tensor"
 )
 
@@ -120,6 +121,38 @@ func TestReadImages(t *testing.T) {
 		v, _ := tensor.ViewOf[uint8](first)
 		if v.At(5, 7, 0) != 50 || v.At(5, 7, 1) != 70 {
 			t.Fatalf("pixel (5,7) = %v %v", v.At(5, 7, 0), v.At(5, 7, 1))
+		}
+	})
+	t.Run("reducing gap reaches the decoder", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "big.jpg")
+		writeImage(t, path, 64, 64, 7) // to 6x6: DCT-scaled to 8x8 by default, 16x16 with gap 2
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := testContext(t)
+		seen := map[string]bool{} // the gaps must give different pixels, or this tests nothing
+		for _, gap := range []int{0, 2, -1} {
+			want, err := vision.DecodeBytes(raw, vision.DecodeOptions{Mode: vision.ModeRGB, H: 6, W: 6, ReducingGap: gap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := ReadImages(dir, ImageSize(6, 6), ImageMode("RGB"), ImageReducingGap(gap)).WithContext(c).Take(ctx, 1)
+			if err != nil || len(rows) != 1 {
+				t.Fatalf("gap %d: %v rows, %v", gap, len(rows), err)
+			}
+			got, err := tensor.ViewOf[uint8](rows[0]["image"].(tensor.Tensor))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Data, want.Pix) {
+				t.Fatalf("gap %d: ReadImages gave %v, vision.DecodeBytes %v", gap, got.Data, want.Pix)
+			}
+			seen[string(want.Pix)] = true
+		}
+		if len(seen) != 3 {
+			t.Fatalf("the three gaps gave %d different images", len(seen))
 		}
 	})
 	t.Run("grayscale, shuffled files, limit", func(t *testing.T) {
