@@ -13,14 +13,23 @@ const (
 	// besides 0.25 ms per MiB, and on 2 cores that CPU is taken from decoding; a reader
 	// need not wait for a whole piece, as bytes are handed over while they arrive. With
 	// BenchmarkS3ParquetRead (7 MiB row groups) 16 MiB pieces read at 0.62-0.67 of local,
-	// 8 MiB at 0.56-0.69 and 4 MiB at 0.55-0.60; 32 MiB was no better than 16.
+	// 8 MiB at 0.56-0.69 and 4 MiB at 0.55-0.60; 32 MiB was no better than 16. With the
+	// whole 32 MB file declared at once as one 32 MiB piece (two requests per file, tail
+	// included) it read about 3% faster (0.65-0.72 of local against 0.64-0.66); not taken, as
+	// one stream per file would forgo the parallel requests a cloud link needs.
 	pieceBytes = 16 << 20
 	// holeBytes is the largest gap between two declared spans that one piece reads through
 	// rather than making two requests: on a cloud link a request costs about as long as
 	// transferring this much (tens of milliseconds at tens of MB/s).
 	holeBytes = 1 << 20
 	// planBytes bounds the buffers of started pieces one reader holds (see OpenRange), and
-	// planParallel the pieces fetched at once in the background.
+	// planParallel the pieces fetched at once in the background. More requests at once read
+	// slower on 2 cores, because versitygw's time to first byte (about 1 ms alone) grows with
+	// each request it serves at the same time: with BenchmarkS3ParquetRead, starting the first
+	// row group as one request per column chunk read at 0.60-0.62 of local against 0.66 for
+	// one piece, and declaring two row groups ahead (two requests at open) 0.61-0.65 against
+	// 0.67-0.68. The reader waits about 3.5 ms per 32 MB file, nearly all of it for the first
+	// piece: its time to first byte and the 6 MB before the first page of the last column.
 	planBytes    = 32 << 20
 	planParallel = 2
 )
@@ -242,10 +251,24 @@ func (r *rangeReader) recycle(b *block) {
 	b.buf, b.data = nil, nil
 }
 
-// piecePools recycle piece buffers between pieces and readers, by size class: pool i holds
-// buffers of 1 MiB << i. A fresh buffer costs its zeroing and its garbage collection, about a
-// tenth of the time to decode its bytes.
-var piecePools [5]sync.Pool
+// Piece buffers are recycled between pieces and readers, by size class: class i holds
+// buffers of 1 MiB << i. A fresh buffer costs its zeroing, on the goroutine that declares or
+// first reads the piece (usually the decoder's), and its garbage collection: about a tenth of
+// the time to decode its bytes, 1.7 ms per 32 MB file with BenchmarkS3ParquetRead. A
+// sync.Pool alone kept few of them, as every collection empties it and a reader's own Arrow
+// buffers make collections frequent; so up to idlePieceBytes of returned buffers are kept in
+// a free list that collections leave alone, the rest in the pools.
+const idlePieceBytes = planBytes
+
+var (
+	piecePools [5]sync.Pool
+
+	idlePieces struct {
+		sync.Mutex
+		free  [len(piecePools)][]*[]byte
+		bytes int64
+	}
+)
 
 // pieceClass returns the pool for buffers of at least n bytes, or -1 for n under 1 MiB or over
 // the largest class.
@@ -276,6 +299,15 @@ func getPiece(n int64) *[]byte {
 		buf := make([]byte, n)
 		return &buf
 	}
+	idlePieces.Lock()
+	if free := idlePieces.free[i]; len(free) > 0 {
+		buf := free[len(free)-1]
+		idlePieces.free[i] = free[:len(free)-1]
+		idlePieces.bytes -= int64(cap(*buf))
+		idlePieces.Unlock()
+		return buf
+	}
+	idlePieces.Unlock()
 	if buf, ok := piecePools[i].Get().(*[]byte); ok {
 		return buf
 	}
@@ -283,9 +315,20 @@ func getPiece(n int64) *[]byte {
 	return &buf
 }
 
-// putPiece gives buf back to its pool, if it came from one.
+// putPiece gives buf back to the free list, or to its pool when the list is full, if it came
+// from one.
 func putPiece(buf *[]byte) {
-	if i := pieceClass(int64(cap(*buf))); i >= 0 && cap(*buf) == 1<<20<<i {
-		piecePools[i].Put(buf)
+	i := pieceClass(int64(cap(*buf)))
+	if i < 0 || cap(*buf) != 1<<20<<i {
+		return
 	}
+	idlePieces.Lock()
+	if idlePieces.bytes+int64(cap(*buf)) <= idlePieceBytes {
+		idlePieces.free[i] = append(idlePieces.free[i], buf)
+		idlePieces.bytes += int64(cap(*buf))
+		idlePieces.Unlock()
+		return
+	}
+	idlePieces.Unlock()
+	piecePools[i].Put(buf)
 }

@@ -280,3 +280,62 @@ func TestPrefetchBound(t *testing.T) {
 		t.Fatalf("after reading the first piece: %d started, %d queued, %d bytes held; want 2, 0, at most %d", s, q, held, planBytes)
 	}
 }
+
+// TestPieceFreeList checks that returned piece buffers are handed out again, by size class,
+// that at most idlePieceBytes of them are kept in the free list, and that buffers of no class
+// are never kept.
+func TestPieceFreeList(t *testing.T) {
+	const M = 1 << 20
+	drain := func() {
+		idlePieces.Lock()
+		defer idlePieces.Unlock()
+		idlePieces.free = [len(piecePools)][]*[]byte{}
+		idlePieces.bytes = 0
+	}
+	tests := []struct {
+		name     string
+		put      []int64 // capacities of the buffers returned, in order
+		get      int64   // then asked for
+		reused   int     // index in put of the buffer get must return, or -1 for a new one
+		idle     int64   // bytes in the free list afterwards
+		kept     int     // buffers in the free list afterwards
+		capacity int64   // of the buffer get returns
+	}{
+		{"a returned buffer comes back", []int64{16 * M}, 9 * M, 0, 0, 0, 16 * M},
+		{"the last returned of a class comes first", []int64{8 * M, 8 * M}, 5 * M, 1, 8 * M, 1, 8 * M},
+		{"classes are kept apart", []int64{16 * M}, 4 * M, -1, 16 * M, 1, 4 * M},
+		{"the list stops at idlePieceBytes", []int64{16 * M, 16 * M, 16 * M}, M, -1, idlePieceBytes, 2, M},
+		{"a buffer of no class is not kept", []int64{3 * M}, 3 * M, -1, 0, 0, 4 * M},
+		{"a small buffer is not kept", []int64{M / 2}, M / 2, -1, 0, 0, M / 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			drain()
+			defer drain()
+			bufs := make([]*[]byte, len(tt.put))
+			for i, n := range tt.put {
+				buf := make([]byte, n)
+				bufs[i] = &buf
+				putPiece(bufs[i])
+			}
+			got := getPiece(tt.get)
+			if int64(cap(*got)) != tt.capacity || int64(len(*got)) < tt.get {
+				t.Errorf("getPiece(%d): len %d cap %d, want cap %d", tt.get, len(*got), cap(*got), tt.capacity)
+			}
+			for i, buf := range bufs {
+				if same := got == buf; same != (i == tt.reused) {
+					t.Errorf("getPiece(%d) returned put buffer %d: %v, want %v", tt.get, i, same, i == tt.reused)
+				}
+			}
+			idlePieces.Lock()
+			idle, kept := idlePieces.bytes, 0
+			for _, free := range idlePieces.free {
+				kept += len(free)
+			}
+			idlePieces.Unlock()
+			if idle != tt.idle || kept != tt.kept {
+				t.Errorf("free list holds %d buffers, %d bytes; want %d, %d", kept, idle, tt.kept, tt.idle)
+			}
+		})
+	}
+}

@@ -77,8 +77,9 @@ type RangeReader interface {
 // its fetch has ended); a ReadAt that reaches a piece not yet started fetches it itself, which
 // can add one 16 MiB buffer per concurrent caller. So an open reader with one caller holds at
 // most 4*ReadAhead + 48 MiB besides the footer: 64 MiB with the default 4 MiB blocks. Piece
-// buffers are recycled between readers. A read that jumps far away wastes at most the rest of
-// one block and one prefetched block.
+// buffers are recycled between readers: up to 32 MiB of them stay allocated, process-wide,
+// while no reader uses them (see idlePieceBytes). A read that jumps far away wastes at most the
+// rest of one block and one prefetched block.
 //
 // Every request is retried per f.Retry (a cut body resumes where it stopped) and uses ctx, so
 // cancelling ctx fails later ReadAt calls; Close stops the background fetches and waits for
