@@ -8,12 +8,14 @@
 // function on a slice of a tensor column. Kernels are single-threaded on purpose: sluice's
 // executor already keeps every core busy, and a kernel that fans out would fight it.
 //
-// Decoding is pure Go by default (image/jpeg, image/png, image/gif and x/image's bmp,
-// tiff and webp), with JPEG chroma upsampling and colour conversion done the way
-// libjpeg-turbo (and so PIL) does them. Built with -tags libjpeg (cgo, Debian
-// libjpeg62-turbo-dev; see scripts/install-libjpeg.sh) JPEG goes through libjpeg-turbo,
-// DCT-scaled by 1/2, 1/4 or 1/8 when the requested size allows, and is bit-identical to
-// PIL at native size.
+// Decoding is pure Go by default: JPEG with internal/jpegdec, which computes what
+// libjpeg-turbo (and so PIL) does (the same IDCT, chroma upsampling and colour rounding),
+// image/jpeg for the JPEGs jpegdec leaves out, image/png, image/gif and x/image's bmp, tiff
+// and webp. Built with -tags libjpeg (cgo, Debian libjpeg62-turbo-dev; see
+// scripts/install-libjpeg.sh) JPEG goes through libjpeg-turbo itself. Both JPEG paths scale
+// by 1/2, 1/4 or 1/8 inside the DCT when a requested size allows (DecodeOptions.ReducingGap)
+// and are bit-identical to PIL at native size. The resize passes run on AVX2 kernels where
+// the CPU has them (internal/resample), with the same output as the Go loops.
 //
 // Memory: functions that take a dst []uint8 write into it when it is long enough and
 // allocate otherwise; nothing here holds a reference after it returns. No function panics
