@@ -7,6 +7,8 @@ import (
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/sluicedata/sluice/streaming"
 )
 
 // OperatorStats are one operator's figures at one moment of a Dataset run,
@@ -159,20 +161,6 @@ func formatFigures(op OperatorStats, final bool) string {
 	if op.TotalRows > 0 && !final {
 		fmt.Fprintf(&b, "/%d", op.TotalRows)
 	}
-	fmt.Fprintf(&b, ", blocks %d, tasks %d, mem %s", op.Blocks, op.ActiveTasks, formatBytes(op.MemoryBytes))
+	fmt.Fprintf(&b, ", blocks %d, tasks %d, mem %s", op.Blocks, op.ActiveTasks, streaming.FormatBytes(op.MemoryBytes))
 	return b.String()
-}
-
-// formatBytes prints n in B, KiB, MiB or GiB.
-func formatBytes(n int64) string {
-	const k = 1024
-	switch {
-	case n >= k*k*k:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(k*k*k))
-	case n >= k*k:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(k*k))
-	case n >= k:
-		return fmt.Sprintf("%.1f KiB", float64(n)/k)
-	}
-	return fmt.Sprintf("%d B", n)
 }
