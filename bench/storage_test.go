@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +46,10 @@ const s3BenchRows = 1 << 20
 //   - s3-1m-blocks: no declarations, 1 MiB blocks.
 //   - s3-no-readahead: no declarations and no blocks: every ReadAt is its own range request.
 //   - s3-stream-only: the object streamed by one GET without decoding: the link's speed.
+//
+// Every read variant also reports cpu-ms/file, this process's CPU time per file (with
+// gofakes3 it includes the server), and, against versitygw, server-cpu-ms/file, the server
+// process's (SLUICE_VERSITYGW_PID, which scripts/versitygw.sh exports).
 func BenchmarkS3ParquetRead(b *testing.B) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(b, 0)
@@ -76,6 +82,7 @@ func BenchmarkS3ParquetRead(b *testing.B) {
 	run := func(b *testing.B, st read.Storage, path string) {
 		f := read.File{Path: path, Size: int64(len(data))}
 		var rows int64
+		cpu0, server0 := cpuTime(), serverCPU()
 		for b.Loop() {
 			rows = 0
 			err := read.ReadParquet(ctx, mem, st, f, read.ParquetOptions{}, func(rec arrow.RecordBatch) error {
@@ -87,8 +94,13 @@ func BenchmarkS3ParquetRead(b *testing.B) {
 				b.Fatalf("%d rows, %v", rows, err)
 			}
 		}
+		cpu, server := cpuTime()-cpu0, serverCPU()-server0
 		mbps := float64(len(data)) * float64(b.N) / b.Elapsed().Seconds() / 1e6
 		b.ReportMetric(mbps, "MB/s")
+		b.ReportMetric(float64(cpu.Microseconds())/1e3/float64(b.N), "cpu-ms/file")
+		if path != local && server0 >= 0 && server >= 0 {
+			b.ReportMetric(float64(server.Microseconds())/1e3/float64(b.N), "server-cpu-ms/file")
+		}
 		if path == local {
 			localMBps = mbps
 		} else if localMBps > 0 {
@@ -136,6 +148,33 @@ func BenchmarkS3ParquetRead(b *testing.B) {
 			run(b, st, p)
 		})
 	}
+}
+
+// serverCPU returns the CPU time (user and system) the versitygw process has used so far,
+// read from /proc/$SLUICE_VERSITYGW_PID/stat (scripts/versitygw.sh exports the pid), or -1
+// when there is no such process to read. The kernel counts it in clock ticks of 10 ms
+// (USER_HZ, 100 on Linux).
+func serverCPU() time.Duration {
+	pid := os.Getenv("SLUICE_VERSITYGW_PID")
+	if pid == "" {
+		return -1
+	}
+	raw, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return -1
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces: the
+	// third field of the line (state) is first, utime (14th) and stime (15th) follow.
+	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // noPrefetch hides RangeReader.Prefetch from the Parquet source, which then reads through the

@@ -54,6 +54,7 @@ start)
 	echo "export SLUICE_VERSITYGW_BUCKET=$BUCKET"
 	echo "export AWS_ACCESS_KEY_ID=$ACCESS"
 	echo "export AWS_SECRET_ACCESS_KEY=$SECRET"
+	echo "export SLUICE_VERSITYGW_PID=$(cat "$DIR/pid")"
 	;;
 stop)
 	if [ -f "$DIR/pid" ]; then
