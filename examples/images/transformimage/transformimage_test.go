@@ -119,3 +119,45 @@ func TestTensorMath(t *testing.T) {
 		t.Error("two names, one generator")
 	}
 }
+
+// stridedPow3Sum is t_tensor.pow(3).sum() walked in the transposed view's [W, H, C] order, as
+// this package did before following torch's memory order; BenchmarkPow3SumOrder measures what
+// that order costs.
+func stridedPow3Sum(img vision.Image) int64 {
+	var s int64
+	row := img.W * img.C
+	for x := range img.W {
+		for i := x * img.C; i < len(img.Pix); i += row {
+			for _, v := range img.Pix[i : i+img.C] {
+				s += int64(v * v * v)
+			}
+		}
+	}
+	return s
+}
+
+var benchSum int64
+
+// BenchmarkPow3SumOrder sums the cubes of a 4000x3000 RGB image (the seed's photo size) in
+// memory order and in the transposed view's order:
+//
+//	go test ./examples/images/transformimage -run '^$' -bench Pow3SumOrder
+func BenchmarkPow3SumOrder(b *testing.B) {
+	img := vision.Image{H: 3000, W: 4000, C: 3, Pix: make([]uint8, 3000*4000*3)}
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	if pow3Sum(img) != stridedPow3Sum(img) {
+		b.Fatal("the two orders disagree")
+	}
+	for _, tc := range []struct {
+		name string
+		fn   func(vision.Image) int64
+	}{{"memory", pow3Sum}, {"strided", stridedPow3Sum}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				benchSum += tc.fn(img)
+			}
+		})
+	}
+}
