@@ -92,12 +92,7 @@ func BenchmarkParquetPages(b *testing.B) {
 			mem := memory.NewGoAllocator()
 			ctx := context.Background()
 			for b.Loop() {
-				var rows int64
-				err := read.ReadParquet(ctx, mem, read.Local(), f, c.opts, func(rec arrow.RecordBatch) error {
-					rows += rec.NumRows()
-					rec.Release()
-					return nil
-				})
+				rows, err := readParquetRows(ctx, mem, read.Local(), f, c.opts)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -130,12 +130,7 @@ func BenchmarkParquetRead(b *testing.B) {
 			ctx := context.Background()
 			b.ResetTimer()
 			for b.Loop() {
-				var rows int64
-				err := read.ReadParquet(ctx, mem, read.Local(), f, c.opts, func(rec arrow.RecordBatch) error {
-					rows += rec.NumRows()
-					rec.Release()
-					return nil
-				})
+				rows, err := readParquetRows(ctx, mem, read.Local(), f, c.opts)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -196,4 +191,16 @@ func BenchmarkCSVRead(b *testing.B) {
 			b.ReportMetric(float64(rows)*float64(b.N)/sec, "rows/s")
 		})
 	}
+}
+
+// readParquetRows reads f with read.ReadParquet, releasing every batch, and returns how many
+// rows it read.
+func readParquetRows(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, opts read.ParquetOptions) (int64, error) {
+	var rows int64
+	err := read.ReadParquet(ctx, mem, st, f, opts, func(rec arrow.RecordBatch) error {
+		rows += rec.NumRows()
+		rec.Release()
+		return nil
+	})
+	return rows, err
 }

@@ -81,15 +81,9 @@ func BenchmarkS3ParquetRead(b *testing.B) {
 	var localMBps float64
 	run := func(b *testing.B, st read.Storage, path string) {
 		f := read.File{Path: path, Size: int64(len(data))}
-		var rows int64
 		cpu0, server0 := cpuTime(), serverCPU()
 		for b.Loop() {
-			rows = 0
-			err := read.ReadParquet(ctx, mem, st, f, read.ParquetOptions{}, func(rec arrow.RecordBatch) error {
-				rows += rec.NumRows()
-				rec.Release()
-				return nil
-			})
+			rows, err := readParquetRows(ctx, mem, st, f, read.ParquetOptions{})
 			if err != nil || rows != s3BenchRows {
 				b.Fatalf("%d rows, %v", rows, err)
 			}
