@@ -1,6 +1,7 @@
 package vision
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 
@@ -27,35 +28,28 @@ func decodeJPEGGo(data []byte, cfg image.Config, opts DecodeOptions) (Image, err
 	}
 	denom := dctScale(cfg.Height, cfg.Width, opts.H, opts.W, opts.ReducingGap)
 	w, h := jpegdec.ScaledSize(cfg.Width, cfg.Height, denom)
-	last := opts.H == 0 || (opts.H == h && opts.W == w) // the decode is the result
-	jo := jpegdec.Options{Channels: channels, MaxPixels: opts.MaxPixels}
-	if last && mode != ModeRGBA {
-		jo.Dst = opts.Dst
-	} else {
-		jo.Dst = getScratch(h * w * channels)
-		defer putScratch(jo.Dst)
-	}
-	dec, err := jpegdec.DecodeScaled(data, denom, jo)
-	if err != nil {
-		return Image{}, err
-	}
-	img := Image{H: dec.H, W: dec.W, C: dec.C, Pix: dec.Pix}
-	if !last {
-		dst := opts.Dst
-		if mode == ModeRGBA {
-			dst = getScratch(opts.H * opts.W * 3)
-			defer putScratch(dst)
-		}
-		if img, err = ResizeTo(dst, img, opts.H, opts.W, Bilinear); err != nil {
-			return Image{}, err
-		}
-	}
+	dst := opts.Dst
 	if mode == ModeRGBA {
-		out := Image{H: img.H, W: img.W, C: 4, Pix: buffer(opts.Dst, img.H*img.W*4)}
-		for i := range img.H * img.W {
-			out.Pix[i*4], out.Pix[i*4+1], out.Pix[i*4+2], out.Pix[i*4+3] = img.Pix[i*3], img.Pix[i*3+1], img.Pix[i*3+2], 255
+		oh, ow := h, w
+		if opts.H > 0 {
+			oh, ow = opts.H, opts.W
 		}
-		return out, nil
+		dst = getScratch(oh * ow * 3)
+		defer putScratch(dst)
 	}
-	return img, nil
+	img, err := decodeThenResize(dst, h, w, channels, opts.H, opts.W, func(buf []uint8) error {
+		dec, err := jpegdec.DecodeScaled(data, denom, jpegdec.Options{Channels: channels, MaxPixels: opts.MaxPixels, Dst: buf})
+		if err == nil && (dec.H != h || dec.W != w) {
+			err = fmt.Errorf("frame header says %dx%d at 1/%d, the decoder gave %dx%d", w, h, denom, dec.W, dec.H)
+		}
+		return err
+	})
+	if err != nil || mode != ModeRGBA {
+		return img, err
+	}
+	out := Image{H: img.H, W: img.W, C: 4, Pix: buffer(opts.Dst, img.H*img.W*4)}
+	for i := range img.H * img.W {
+		out.Pix[i*4], out.Pix[i*4+1], out.Pix[i*4+2], out.Pix[i*4+3] = img.Pix[i*3], img.Pix[i*3+1], img.Pix[i*3+2], 255
+	}
+	return out, nil
 }

@@ -152,20 +152,8 @@ func decodeLibjpeg(data []byte, cfg image.Config, opts DecodeOptions) (Image, er
 	if err != nil {
 		return Image{}, err
 	}
-	direct := opts.H == 0 || (opts.H == h && opts.W == w)
-	var buf []uint8
-	if direct {
-		buf = buffer(opts.Dst, h*w*c)
-	} else {
-		buf = getScratch(h * w * c)
-		defer putScratch(buf)
-	}
-	if _, _, _, err := libjpegCall(data, c, denom, buf); err != nil {
-		return Image{}, err
-	}
-	img := Image{H: h, W: w, C: c, Pix: buf}
-	if direct {
-		return img, nil
-	}
-	return ResizeTo(opts.Dst, img, opts.H, opts.W, Bilinear)
+	return decodeThenResize(opts.Dst, h, w, c, opts.H, opts.W, func(buf []uint8) error {
+		_, _, _, err := libjpegCall(data, c, denom, buf)
+		return err
+	})
 }
