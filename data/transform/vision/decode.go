@@ -146,16 +146,28 @@ func decodeGo(data []byte, opts DecodeOptions, format string) (Image, error) {
 	if h <= 0 || w <= 0 {
 		return Image{}, fmt.Errorf("empty %s image %dx%d", format, w, h)
 	}
-	if opts.H == 0 || (opts.H == h && opts.W == w) {
-		out := Image{H: h, W: w, C: c, Pix: buffer(opts.Dst, h*w*c)}
-		convert(out, src)
-		return out, nil
+	return decodeThenResize(opts.Dst, h, w, c, opts.H, opts.W, func(buf []uint8) error {
+		convert(Image{H: h, W: w, C: c, Pix: buf}, src)
+		return nil
+	})
+}
+
+// decodeThenResize runs decode, which writes h x w x c pixels (a JPEG already scaled in the
+// DCT, or any decoded image converted to its mode) into the buffer it is given, and resizes
+// the result exactly to toH x toW (0 keeps h x w). Every decode path ends here.
+// When no resize follows, decode writes straight into dst (or a new buffer when dst is too
+// small); otherwise into pooled scratch, and the resize writes into dst.
+func decodeThenResize(dst []uint8, h, w, c, toH, toW int, decode func(buf []uint8) error) (Image, error) {
+	if toH == 0 || (toH == h && toW == w) {
+		img := Image{H: h, W: w, C: c, Pix: buffer(dst, h*w*c)}
+		return img, decode(img.Pix)
 	}
-	full := Image{H: h, W: w, C: c, Pix: getScratch(h * w * c)}
-	convert(full, src)
-	out, err := ResizeTo(opts.Dst, full, opts.H, opts.W, Bilinear)
-	putScratch(full.Pix)
-	return out, err
+	scratch := getScratch(h * w * c)
+	defer putScratch(scratch)
+	if err := decode(scratch); err != nil {
+		return Image{}, err
+	}
+	return ResizeTo(dst, Image{H: h, W: w, C: c, Pix: scratch}, toH, toW, Bilinear)
 }
 
 // decodeImage runs the registered decoder, turning a decoder panic on hostile input
