@@ -219,8 +219,10 @@ func (x *Exchange) mapStageName(port int) string {
 // emits nothing; its deposits reach the exchange when its task succeeds.
 func (x *Exchange) MapStage(port int) Stage {
 	return Stage{
-		Name:  x.mapStageName(port),
-		Fn:    func(ctx context.Context, tc *TaskContext, in arrow.RecordBatch, emit Emit) error { return x.st.deposit(ctx, tc, port, in) },
+		Name: x.mapStageName(port),
+		Fn: func(ctx context.Context, tc *TaskContext, in arrow.RecordBatch, emit Emit) error {
+			return x.st.deposit(ctx, tc, port, in)
+		},
 		Flush: func(ctx context.Context, tc *TaskContext, emit Emit) error { return x.st.commit(ctx, tc, port) },
 		Abort: func(tc *TaskContext) { x.st.abort(tc, port) },
 		mapOf: &mapOf{x: x, port: port},

@@ -767,4 +767,3 @@ func (pr *pieceReader) close() {
 		pr.st = nil
 	}
 }
-

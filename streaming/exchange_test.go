@@ -408,7 +408,9 @@ func TestExchangeErrors(t *testing.T) {
 	}
 	// A reduce error names the exchange and the partition.
 	plan = exchangePlan(t, rangeSource(1000, 100, nil), ExchangeSpec{Name: "Boom", Inputs: []Partitioning{{Kind: HashPartition, Keys: []string{"id"}}},
-		Reduce: func(ctx context.Context, tc *TaskContext, p *Partition, emit Emit) error { return errors.New("bad partition") }})
+		Reduce: func(ctx context.Context, tc *TaskContext, p *Partition, emit Emit) error {
+			return errors.New("bad partition")
+		}})
 	_, _, err = collect(t, context.Background(), plan, Options{Mem: cnt})
 	if err == nil || !regexp.MustCompile(`^sluice: Boom: partition \d+ of \d+: bad partition$`).MatchString(err.Error()) {
 		t.Fatalf("error: %v", err)
