@@ -128,6 +128,9 @@ type ExchangeSpec struct {
 	Stages []Stage
 	// MaxConcurrency caps the reduce tasks running at once (0: every CPU slot).
 	MaxConcurrency int
+	// ExactPartitions, for HashPartition, makes every bucket a partition of its own (Ray's
+	// repartition by keys into exactly Partitions blocks) instead of packing them.
+	ExactPartitions bool
 }
 
 // Exchange is a physical operator made by NewExchange; put it in a Plan as Op{Exchange: x} with
@@ -179,6 +182,13 @@ const defaultBuckets = 128
 
 // Name is the operator's name.
 func (x *Exchange) Name() string { return x.spec.Name }
+
+// MaxConcurrency is the cap on reduce tasks running at once (0: none).
+func (x *Exchange) MaxConcurrency() int { return x.spec.MaxConcurrency }
+
+// AddStage appends a stage to run on the reduce tasks' output (a planner fusing a map into
+// the exchange). Call it before the plan runs.
+func (x *Exchange) AddStage(s Stage) { x.spec.Stages = append(x.spec.Stages, s) }
 
 // Kind is how the exchange partitions.
 func (x *Exchange) Kind() PartitionKind { return x.spec.Inputs[0].Kind }

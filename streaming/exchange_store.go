@@ -476,10 +476,13 @@ func (st *store) packBuckets() [][][]piece {
 			}
 		}
 	}
-	if total == 0 {
+	if total == 0 && !st.x.spec.ExactPartitions {
 		return nil
 	}
 	target := st.partTarget(total)
+	if st.x.spec.ExactPartitions {
+		target = 0 // one bucket per partition
+	}
 	var parts [][][]piece
 	for lo := 0; lo < nb; {
 		hi, acc := lo, int64(0)
@@ -487,7 +490,7 @@ func (st *store) packBuckets() [][][]piece {
 			acc += size[hi]
 			hi++
 		}
-		if acc > 0 {
+		if acc > 0 || st.x.spec.ExactPartitions {
 			pp := make([][]piece, len(st.ports))
 			for p := range st.ports {
 				for _, r := range st.ports[p].runs {

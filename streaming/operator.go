@@ -153,6 +153,9 @@ func (o Op) Name() string {
 	return "?"
 }
 
+// InputsOf is the resolved Inputs of operator i of p (Inputs, or the operator before it).
+func (p Plan) InputsOf(i int) []int { return p.inputsOf(i) }
+
 // inputsOf is the resolved Inputs of operator i of p.
 func (p Plan) inputsOf(i int) []int {
 	o := p[i]
