@@ -827,8 +827,11 @@ func (s *scheduler) hasInput(o *opState) bool {
 	if len(p.pending) == 0 {
 		return false
 	}
+	// A bundle waits for MinRowsPerTask rows, unless its producer has ended, or what is waiting
+	// already fills the producer's share of the budget (the producer is held back until this
+	// operator takes it, so waiting longer would never end): then the task takes what there is.
 	minRows := int64(o.op.Map.MinRowsPerTask)
-	return minRows <= 0 || p.rows >= minRows || p.done
+	return minRows <= 0 || p.rows >= minRows || p.done || p.bytes >= s.share
 }
 
 // launch starts one task of o on a free slot.

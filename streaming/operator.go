@@ -99,7 +99,8 @@ type Map struct {
 	Name   string
 	Stages []Stage
 	// MinRowsPerTask bundles input blocks until a task has at least this many rows (the last
-	// task may have fewer); 0 gives each block its own task.
+	// task may have fewer, and so may a task whose waiting input fills its producer's share of
+	// the memory budget: a bundle never holds the run up); 0 gives each block its own task.
 	MinRowsPerTask int
 	MaxConcurrency int
 	// Setup, if set, runs once when the run starts, before any task of the operator (an actor
