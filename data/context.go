@@ -39,6 +39,10 @@ type Context struct {
 	Unordered bool
 	// NoProgress turns off the progress bars a run draws on stderr when it is a terminal.
 	NoProgress bool
+	// SpillDir is where exchanges (group-by, join, sort, shuffles) spill what does not fit in
+	// their share of the budget (default os.TempDir()). Each run makes its own directory there
+	// and removes it when the run ends: on success, failure and cancellation alike.
+	SpillDir string
 }
 
 var (
@@ -64,6 +68,7 @@ func (c *Context) executorOptions() streaming.Options {
 		TargetMinBlockBytes: c.TargetMinBlockSize,
 		Unordered:           c.Unordered,
 		MaxErroredBlocks:    c.MaxErroredBlocks,
+		SpillDir:            c.SpillDir,
 	}
 	if o.CPUs <= 0 {
 		o.CPUs = runtime.GOMAXPROCS(0)

@@ -22,37 +22,42 @@ type Option struct {
 type config struct {
 	set map[string]bool
 
-	batchSize    int
-	concurrency  int
-	prefetch     int
-	dropLast     bool
-	shuffleRows  int
-	shuffleSeed  uint64
-	name         string
-	includePaths bool
-	ignoreMiss   bool
-	extensions   []string
-	columns      []string
-	minRows      int64
-	maxRows      int64
-	delimiter    rune
-	noHeader     bool
-	dropEmpty    *bool
-	equal        bool
-	dtypes       map[string]arrow.DataType
-	collate      func(ctx context.Context, b *Batch) (TensorBatch, error)
-	minActors    int
-	maxActors    int
-	maxRestarts  int
-	imageH       int
-	imageW       int
-	imageMode    vision.Mode
-	partitions   []string
-	fileShuffle  bool
-	fileSeed     uint64
-	saveMode     write.SaveMode
-	hive         bool
-	imageGap     int
+	batchSize     int
+	concurrency   int
+	prefetch      int
+	dropLast      bool
+	shuffleRows   int
+	shuffleSeed   uint64
+	name          string
+	includePaths  bool
+	ignoreMiss    bool
+	extensions    []string
+	columns       []string
+	minRows       int64
+	maxRows       int64
+	delimiter     rune
+	noHeader      bool
+	dropEmpty     *bool
+	equal         bool
+	dtypes        map[string]arrow.DataType
+	collate       func(ctx context.Context, b *Batch) (TensorBatch, error)
+	minActors     int
+	maxActors     int
+	maxRestarts   int
+	imageH        int
+	imageW        int
+	imageMode     vision.Mode
+	partitions    []string
+	fileShuffle   bool
+	fileSeed      uint64
+	saveMode      write.SaveMode
+	hive          bool
+	imageGap      int
+	descending    []bool
+	numPartitions int
+	leftSuffix    *string
+	rightSuffix   *string
+	rightKeys     []string
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

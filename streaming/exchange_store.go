@@ -145,8 +145,9 @@ func (st *store) deposit(ctx context.Context, tc *TaskContext, port int, in arro
 	}
 }
 
-// runBytes is how much a range task sorts into one run.
-func (st *store) runBytes() int64 { return max(st.target, 1<<20) }
+// runBytes is how much a range task sorts into one run: the size of a reduce task, so that a
+// task sorting its run (its blocks and their sorted copy) stays inside its slot's share.
+func (st *store) runBytes() int64 { return st.target }
 
 func (st *store) noteSchema(port int, s *arrow.Schema) {
 	st.mu.Lock()

@@ -339,7 +339,7 @@ func newScheduler(ctx context.Context, cancel context.CancelFunc, plan Plan, opt
 			o.stages, o.maxCon = x.spec.Stages, x.spec.MaxConcurrency
 			o.name = ChainName(x.spec.Name, x.spec.Stages)
 			// Exchanges share half the budget; the other half is the streaming operators'.
-			o.store = newStore(x, opts, max(opts.MemoryBudget/int64(2*exchanges), 1<<20), s.spill)
+			o.store = newStore(x, opts, max(opts.MemoryBudget/int64(2*exchanges), 64<<10), s.spill)
 			x.st = o.store
 		}
 		o.stats.Name = o.name
@@ -827,11 +827,11 @@ func (s *scheduler) hasInput(o *opState) bool {
 	if len(p.pending) == 0 {
 		return false
 	}
-	// A bundle waits for MinRowsPerTask rows, unless its producer has ended, or what is waiting
-	// already fills the producer's share of the budget (the producer is held back until this
-	// operator takes it, so waiting longer would never end): then the task takes what there is.
+	// A bundle waits for MinRowsPerTask rows, unless its producer has ended, or the producer is
+	// held back because its output (what waits here, and what it holds for order) fills its
+	// share of the budget: waiting longer would never end, so the task takes what there is.
 	minRows := int64(o.op.Map.MinRowsPerTask)
-	return minRows <= 0 || p.rows >= minRows || p.done || p.bytes >= s.share
+	return minRows <= 0 || p.rows >= minRows || p.done || s.downstreamBytes(o.from[0]) > s.share
 }
 
 // launch starts one task of o on a free slot.

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -61,7 +62,7 @@ func ConcatRecords(mem memory.Allocator, recs []arrow.RecordBatch) (arrow.Record
 func unifyTensors(mem memory.Allocator, recs []arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	first := recs[0].Schema()
 	mismatch := func(r arrow.RecordBatch) error {
-		return fmt.Errorf("sluice: concat: blocks have different schemas: %v and %v", first, r.Schema())
+		return fmt.Errorf("sluice: concat: blocks have different columns: %s and %s", describeColumns(first), describeColumns(r.Schema()))
 	}
 	convert := make([]bool, first.NumFields())
 	for _, r := range recs {
@@ -117,13 +118,40 @@ func unifyTensors(mem memory.Allocator, recs []arrow.RecordBatch) ([]arrow.Recor
 			return nil, fmt.Errorf("sluice: concat: column %q: %w", bad, err)
 		}
 	}
+	// One schema for all: the types must now agree; a column nullable in any block is
+	// nullable in the result (blocks of a union of inputs that differ only there concatenate).
+	fields := slices.Clone(out[0].Schema().Fields())
 	for _, o := range out[1:] {
-		if !o.Schema().Equal(out[0].Schema()) {
-			for _, o := range out {
-				o.Release()
+		for i, f := range o.Schema().Fields() {
+			if !arrow.TypeEqual(f.Type, fields[i].Type) {
+				for _, o := range out {
+					o.Release()
+				}
+				return nil, fmt.Errorf("sluice: concat: column %q is %s in one block and %s in another", f.Name, fields[i].Type, f.Type)
 			}
-			return nil, fmt.Errorf("sluice: concat: tensor columns differ in element type or dimensions: %v and %v", out[0].Schema(), o.Schema())
+			fields[i].Nullable = fields[i].Nullable || f.Nullable
+		}
+	}
+	md := out[0].Schema().Metadata()
+	common := arrow.NewSchema(fields, &md)
+	for i, o := range out {
+		if !o.Schema().Equal(common) {
+			out[i] = array.NewRecordBatch(common, o.Columns(), o.NumRows())
+			o.Release()
 		}
 	}
 	return out, nil
+}
+
+// describeColumns prints a schema's columns on one line: "(id int64, name utf8)".
+func describeColumns(s *arrow.Schema) string {
+	var b []byte
+	b = append(b, '(')
+	for i, f := range s.Fields() {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, f.Name+" "+f.Type.String()...)
+	}
+	return string(append(b, ')'))
 }

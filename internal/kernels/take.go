@@ -3,6 +3,7 @@ package kernels
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -39,9 +40,13 @@ func Take(ctx context.Context, mem memory.Allocator, rec arrow.RecordBatch, indi
 
 // takeColumn gathers one column; fixed-width columns without nulls (numbers and tensors) are
 // copied row by row with copy(), everything else goes through arrow's compute kernel.
+//
+// indices nil means idx has nulls: the kernel makes those rows null.
 func takeColumn(ctx context.Context, mem memory.Allocator, col arrow.Array, indices []int64, idx arrow.Array) (arrow.Array, error) {
-	if a, ok := fixedWidthTake(mem, col, indices); ok {
-		return a, nil
+	if indices != nil {
+		if a, ok := fixedWidthTake(mem, col, indices); ok {
+			return a, nil
+		}
 	}
 	if ext, ok := col.(array.ExtensionArray); ok {
 		st, err := takeColumn(ctx, mem, ext.Storage(), indices, idx)
@@ -113,4 +118,40 @@ func fixedLayout(col arrow.Array) (width int, values []byte, child arrow.Array, 
 		return w, ev[col.Data().Offset()*w:], inner, true
 	}
 	return 0, nil, nil, false
+}
+
+// TakeOrNull is Take where an index of -1 gives a null row (every column null): the unmatched
+// side of an outer join.
+func TakeOrNull(ctx context.Context, mem memory.Allocator, rec arrow.RecordBatch, indices []int64) (arrow.RecordBatch, error) {
+	if !slices.Contains(indices, -1) {
+		return Take(ctx, mem, rec, indices)
+	}
+	ib := array.NewInt64Builder(mem)
+	for _, i := range indices {
+		if i < 0 {
+			ib.AppendNull()
+		} else {
+			ib.Append(i)
+		}
+	}
+	idx := ib.NewArray()
+	ib.Release()
+	defer idx.Release()
+	ctx = compute.WithAllocator(ctx, mem)
+	cols := make([]arrow.Array, rec.NumCols())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i := range cols {
+		c, err := takeColumn(ctx, mem, rec.Column(i), nil, idx)
+		if err != nil {
+			return nil, fmt.Errorf("sluice: take: column %q: %w", rec.Schema().Field(i).Name, err)
+		}
+		cols[i] = c
+	}
+	return array.NewRecordBatch(rec.Schema(), cols, int64(len(indices))), nil
 }
