@@ -280,6 +280,11 @@ func (b *binder) compare(e Expr, op Op, l, r *bnode) (*bnode, error) {
 	if !comparable(l.typ, r.typ) {
 		return nil, errorf(e, blame(l, r), "cannot compare %s with %s", describeType(l), describeType(r))
 	}
+	if lt, ok := l.typ.(*arrow.TimestampType); ok {
+		if rt, ok := r.typ.(*arrow.TimestampType); ok && (lt.TimeZone == "") != (rt.TimeZone == "") {
+			return nil, errorf(e, blame(l, r), "cannot compare %s with %s: one has a time zone, the other not (Cast one to the other's type)", describeType(l), describeType(r))
+		}
+	}
 	types, err := dispatchTypes(string(op), l.typ, r.typ)
 	if err != nil {
 		return nil, errorf(e, blame(l, r), "cannot compare %s with %s: %s", describeType(l), describeType(r), cause(err))
@@ -332,7 +337,7 @@ func (b *binder) fillNull(e Expr, x, v *bnode) (*bnode, error) {
 	if v.kind == kLit {
 		s, ok := exactCast(v.lit, x.typ)
 		if !ok {
-			return nil, errorf(e, blame(x), "the fill value %s does not fit %s", v.src, describe(x))
+			return nil, errorf(e, blame(x), "the fill value %s does not fit %s", v.src, describeType(x))
 		}
 		v = &bnode{src: v.src, kind: kLit, typ: x.typ, lit: s}
 	} else if !arrow.TypeEqual(v.typ, x.typ) {
