@@ -119,10 +119,12 @@ func newBuffer(mem memory.Allocator, n int) *memory.Buffer {
 	return buf
 }
 
-// newFixed is a buffer for n values of T and the values as a slice.
+// newFixed is a buffer for n values of T and the values as a slice. It is not cleared:
+// the caller writes every value (null rows included).
 func newFixed[T arrow.FixedWidthType](mem memory.Allocator, n int) (*memory.Buffer, []T) {
 	var zero T
-	buf := newBuffer(mem, n*int(unsafe.Sizeof(zero)))
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(n * int(unsafe.Sizeof(zero)))
 	return buf, arrow.GetData[T](buf.Bytes())[:n]
 }
 

@@ -31,6 +31,26 @@ func intArithKernel(op Op) kernel {
 	return func(ctx context.Context, args []compute.Datum) (compute.Datum, error) {
 		mem := compute.GetAllocator(ctx)
 		t := datumType(args[0])
+		switch {
+		case op == OpAdd || op == OpSubtract || op == OpMultiply:
+			switch t.ID() {
+			case arrow.INT32:
+				return addSubMul[int32](mem, t, op, args)
+			case arrow.INT64:
+				return addSubMul[int64](mem, t, op, args)
+			}
+		case op == OpMod || op == OpDivide:
+			switch t.ID() {
+			case arrow.INT32:
+				if d, ok, err := byScalar[int32](mem, t, op, args); ok {
+					return d, err
+				}
+			case arrow.INT64:
+				if d, ok, err := byScalar[int64](mem, t, op, args); ok {
+					return d, err
+				}
+			}
+		}
 		switch t.ID() {
 		case arrow.INT8:
 			return binaryFixed(mem, t, args, signedOp[int8](op))
@@ -226,10 +246,11 @@ func binaryFixed[T arrow.FixedWidthType](mem memory.Allocator, t arrow.DataType,
 	} else {
 		bits := validity.Bytes()
 		for i := range out {
-			if bitutil.BitIsSet(bits, i) {
-				if out[i], err = op(x.at(i), y.at(i)); err != nil {
-					break
-				}
+			if !bitutil.BitIsSet(bits, i) {
+				var zero T
+				out[i] = zero
+			} else if out[i], err = op(x.at(i), y.at(i)); err != nil {
+				break
 			}
 		}
 	}
@@ -241,4 +262,150 @@ func binaryFixed[T arrow.FixedWidthType](mem memory.Allocator, t arrow.DataType,
 		return nil, err
 	}
 	return arrayDatum(t, n, nulls, []*memory.Buffer{validity, buf}, nil), nil
+}
+
+// addSubMul is checked Add, Sub or Mul of the common signed types, in one pass without a
+// call per row: every row is computed (a null row's garbage wraps harmlessly) and an
+// overflow counts only where both operands are valid.
+func addSubMul[T int32 | int64](mem memory.Allocator, t arrow.DataType, op Op, args []compute.Datum) (compute.Datum, error) {
+	n := datumLen(args...)
+	if anyNullScalar(args...) {
+		return nullDatum(mem, t, n), nil
+	}
+	x, y := fixedOf[T](args[0]), fixedOf[T](args[1])
+	if x.data == nil && y.data == nil {
+		return binaryFixed(mem, t, args, signedOp[T](op))
+	}
+	validity, nulls := andValidity(mem, n, x.data, y.data)
+	buf, out := newFixed[T](mem, n)
+	var overflow []int // rows that overflowed, valid or not
+	switch {
+	case x.data != nil && y.data != nil:
+		overflow = arithLoop(op, x.vals, y.vals, out)
+	case x.data != nil:
+		overflow = arithLoopScalar(op, x.vals, y.scalar, out, false)
+	default:
+		overflow = arithLoopScalar(op, y.vals, x.scalar, out, true)
+	}
+	for _, i := range overflow {
+		if validity == nil || bitutil.BitIsSet(validity.Bytes(), i) {
+			buf.Release()
+			if validity != nil {
+				validity.Release()
+			}
+			return nil, errOverflow
+		}
+	}
+	return arrayDatum(t, n, nulls, []*memory.Buffer{validity, buf}, nil), nil
+}
+
+// mulOverflows tells whether a*b overflows T, without a division: int32 through int64,
+// int64 through the 128-bit product (its signed high word must be the sign of the low).
+func mulOverflows[T int32 | int64](a, b T) bool {
+	if unsafe.Sizeof(a) == 4 {
+		p := int64(a) * int64(b)
+		return p != int64(int32(p))
+	}
+	x, y := int64(a), int64(b)
+	hi, lo := bits.Mul64(uint64(x), uint64(y))
+	h := int64(hi)
+	if x < 0 {
+		h -= y
+	}
+	if y < 0 {
+		h -= x
+	}
+	return h != int64(lo)>>63
+}
+
+func arithLoop[T int32 | int64](op Op, a, b, out []T) (overflow []int) {
+	b, out = b[:len(a)], out[:len(a)]
+	switch op {
+	case OpAdd:
+		for i := range a {
+			r := a[i] + b[i]
+			out[i] = r
+			if (a[i]^r)&(b[i]^r) < 0 {
+				overflow = append(overflow, i)
+			}
+		}
+	case OpSubtract:
+		for i := range a {
+			r := a[i] - b[i]
+			out[i] = r
+			if (a[i]^b[i])&(a[i]^r) < 0 {
+				overflow = append(overflow, i)
+			}
+		}
+	default:
+		for i := range a {
+			out[i] = a[i] * b[i]
+			if mulOverflows(a[i], b[i]) {
+				overflow = append(overflow, i)
+			}
+		}
+	}
+	return overflow
+}
+
+// arithLoopScalar is a op s, or s op a when flip.
+func arithLoopScalar[T int32 | int64](op Op, a []T, s T, out []T, flip bool) (overflow []int) {
+	out = out[:len(a)]
+	switch {
+	case op == OpAdd:
+		for i, v := range a {
+			r := v + s
+			out[i] = r
+			if (v^r)&(s^r) < 0 {
+				overflow = append(overflow, i)
+			}
+		}
+	case op == OpSubtract && !flip:
+		for i, v := range a {
+			r := v - s
+			out[i] = r
+			if (v^s)&(v^r) < 0 {
+				overflow = append(overflow, i)
+			}
+		}
+	case op == OpSubtract:
+		for i, v := range a {
+			r := s - v
+			out[i] = r
+			if (s^v)&(s^r) < 0 {
+				overflow = append(overflow, i)
+			}
+		}
+	default:
+		for i, v := range a {
+			out[i] = v * s
+			if mulOverflows(v, s) {
+				overflow = append(overflow, i)
+			}
+		}
+	}
+	return overflow
+}
+
+// byScalar is Div or Mod of an array by a non-zero, non-(-1) scalar (Col("a").Mod(7)):
+// no row can fail, so one plain loop. ok is false for the other cases.
+func byScalar[T int32 | int64](mem memory.Allocator, t arrow.DataType, op Op, args []compute.Datum) (compute.Datum, bool, error) {
+	x, y := fixedOf[T](args[0]), fixedOf[T](args[1])
+	if x.data == nil || y.data != nil || !y.valid || y.scalar == 0 || y.scalar == -1 {
+		return nil, false, nil
+	}
+	n := x.data.Len()
+	validity, nulls := copyValidity(mem, x.data)
+	buf, out := newFixed[T](mem, n)
+	out, s := out[:len(x.vals)], y.scalar
+	if op == OpMod {
+		for i, v := range x.vals {
+			out[i] = v % s
+		}
+	} else {
+		for i, v := range x.vals {
+			out[i] = v / s
+		}
+	}
+	return arrayDatum(t, n, nulls, []*memory.Buffer{validity, buf}, nil), true, nil
 }

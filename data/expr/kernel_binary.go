@@ -46,6 +46,7 @@ type binaryWriter[O int32 | int64] struct {
 	data    *memory.Buffer
 	size    int // bytes of data written
 	row     int
+	limit   int64 // the largest offset O holds
 	err     error
 }
 
@@ -53,6 +54,8 @@ type binaryWriter[O int32 | int64] struct {
 func newBinaryWriter[O int32 | int64](mem memory.Allocator, rows, dataHint int) *binaryWriter[O] {
 	w := &binaryWriter[O]{mem: mem}
 	w.offsets, w.offs = newFixed[O](mem, rows+1)
+	w.offs[0] = 0
+	w.limit = maxOffset[O]()
 	w.data = memory.NewResizableBuffer(mem)
 	w.data.Reserve(max(dataHint, 1))
 	return w
@@ -85,8 +88,8 @@ func (w *binaryWriter[O]) commit(n int) {
 	if w.row >= len(w.offs) {
 		w.growOffsets()
 	}
-	if int64(w.size) > int64(maxOffset[O]()) && w.err == nil {
-		w.err = fmt.Errorf("the result passes %d bytes, the most a %T-offset array holds", maxOffset[O](), O(0))
+	if int64(w.size) > w.limit && w.err == nil {
+		w.err = fmt.Errorf("the result passes %d bytes, the most a %T-offset array holds", w.limit, O(0))
 	}
 	w.offs[w.row] = O(w.size)
 }

@@ -145,54 +145,74 @@ func castTo2[F, T number](mem memory.Allocator, d arrow.ArrayData, to arrow.Data
 	in := arrow.GetValues[F](d, 1)
 	validity, nulls := copyValidity(mem, d)
 	buf, out := newFixed[T](mem, n)
-	check := castCheck[F, T]()
-	if check == nil {
+	out = out[:len(in)]
+	// The loops check inline (no call per row) and note the first row that does not fit;
+	// it fails the cast only if it is valid.
+	bad := -1
+	flo, fhi, fromFloat := intBounds[F]()
+	tlo, thi, toFloat := intBounds[T]()
+	switch {
+	case fromFloat && toFloat, !fromFloat && flo >= tlo && fhi <= thi:
 		for i, v := range in {
 			out[i] = T(v)
 		}
-	} else {
-		var valid []byte
-		if validity != nil {
-			valid = validity.Bytes()
-		}
+	case fromFloat:
+		lo, top := float64(tlo), math.Ldexp(1, bits.Len64(thi)) // [tlo, thi+1)
 		for i, v := range in {
-			if !check(v) && (valid == nil || bitutil.BitIsSet(valid, i)) {
-				buf.Release()
-				if validity != nil {
-					validity.Release()
-				}
-				return nil, fmt.Errorf("%v (%s) does not fit %s", v, d.DataType(), to)
+			f := float64(v)
+			out[i] = T(v)
+			if !(f == math.Trunc(f) && f >= lo && f < top) {
+				bad = firstValid(validity, i, in, func(v F) bool {
+					f := float64(v)
+					return f == math.Trunc(f) && f >= lo && f < top
+				})
+				break
 			}
+		}
+	case flo < 0: // a signed F
+		for i, v := range in {
+			x := int64(v)
+			out[i] = T(v)
+			if !(x >= tlo && (x < 0 || uint64(x) <= thi)) {
+				bad = firstValid(validity, i, in, func(v F) bool {
+					x := int64(v)
+					return x >= tlo && (x < 0 || uint64(x) <= thi)
+				})
+				break
+			}
+		}
+	default:
+		for i, v := range in {
+			out[i] = T(v)
+			if uint64(v) > thi {
+				bad = firstValid(validity, i, in, func(v F) bool { return uint64(v) <= thi })
+				break
+			}
+		}
+	}
+	if bad >= 0 {
+		buf.Release()
+		if validity != nil {
+			validity.Release()
+		}
+		return nil, fmt.Errorf("%v (%s) does not fit %s", in[bad], d.DataType(), to)
+	}
+	if bad == -2 {
+		// A row that did not fit was null: finish the conversion past it.
+		for i, v := range in {
 			out[i] = T(v)
 		}
 	}
 	return arrayDatum(to, n, nulls, []*memory.Buffer{validity, buf}, nil), nil
 }
 
-// castCheck says whether a value of F survives the cast to T; nil when every value does
-// (or, float64 to float32, when Arrow rounds without checking).
-func castCheck[F, T number]() func(F) bool {
-	flo, fhi, fromFloat := intBounds[F]()
-	tlo, thi, toFloat := intBounds[T]()
-	switch {
-	case fromFloat && toFloat:
-		return nil
-	case fromFloat:
-		// Integral and inside T's range: [tlo, thi+1) in floats (thi+1 is a power of two).
-		lo, top := float64(tlo), math.Ldexp(1, bits.Len64(thi))
-		return func(v F) bool {
-			f := float64(v)
-			return f == math.Trunc(f) && f >= lo && f < top
+// firstValid is the first valid row from i on whose value does not fit, or -2 when every
+// row that does not fit is null (the caller then converts the rest without checks).
+func firstValid[F number](validity *memory.Buffer, i int, in []F, fits func(F) bool) int {
+	for ; i < len(in); i++ {
+		if !fits(in[i]) && (validity == nil || bitutil.BitIsSet(validity.Bytes(), i)) {
+			return i
 		}
 	}
-	if flo >= tlo && fhi <= thi {
-		return nil // every F is a T
-	}
-	if flo < 0 { // a signed F
-		return func(v F) bool {
-			i := int64(v)
-			return i >= tlo && (i < 0 || uint64(i) <= thi)
-		}
-	}
-	return func(v F) bool { return uint64(v) <= thi }
+	return -2
 }

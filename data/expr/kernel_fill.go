@@ -79,6 +79,12 @@ func fillNullKernel(ctx context.Context, args []compute.Datum) (compute.Datum, e
 		return nil, fmt.Errorf("FillNull of %s", t)
 	}
 	w := fw.BitWidth() / 8
+	switch {
+	case w == 8 && vs != nil:
+		return fillFixed[uint64](mem, t, xd, vs, validity, nulls)
+	case w == 4 && vs != nil:
+		return fillFixed[uint32](mem, t, xd, vs, validity, nulls)
+	}
 	buf := newBuffer(mem, n*w)
 	out := buf.Bytes()
 	copy(out, xd.Buffers()[1].Bytes()[xd.Offset()*w:(xd.Offset()+n)*w])
@@ -144,4 +150,20 @@ func fillBinaryOf[O int32 | int64](mem memory.Allocator, xd, vd arrow.ArrayData,
 		}
 	}
 	return w.finish(xd.DataType(), validity, nulls)
+}
+
+// fillFixed is FillNull of a 4- or 8-byte type by a scalar: the values copied whole, then
+// the fill written where x is null.
+func fillFixed[T uint32 | uint64](mem memory.Allocator, t arrow.DataType, xd arrow.ArrayData, vs scalar.Scalar, validity *memory.Buffer, nulls int) (compute.Datum, error) {
+	n := xd.Len()
+	buf, out := newFixed[T](mem, n)
+	copy(out, arrow.GetValues[T](xd, 1))
+	fill := arrow.GetData[T](vs.(scalar.PrimitiveScalar).Data())[0]
+	valid, off := xd.Buffers()[0].Bytes(), xd.Offset()
+	for i := range out {
+		if !bitutil.BitIsSet(valid, off+i) {
+			out[i] = fill
+		}
+	}
+	return arrayDatum(t, n, nulls, []*memory.Buffer{validity, buf}, nil), nil
 }

@@ -238,6 +238,7 @@ func strSplit[O int32 | int64](lt *arrow.ListType, sep []byte) kernel {
 		r := readBinary[O](d)
 		validity, nulls := copyValidity(mem, d)
 		listOffsets, lo := newFixed[int32](mem, n+1)
+		lo[0] = 0
 		parts := newBinaryWriter[O](mem, n, int(r.offs[n]-r.offs[0]))
 		for i := range n {
 			if validity == nil || bitutil.BitIsSet(validity.Bytes(), i) {

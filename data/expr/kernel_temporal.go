@@ -123,17 +123,7 @@ func civil(days int64) (y, m, d int64) {
 	return y, m, d
 }
 
-// fieldOf is field (0 year, 1 month, 2 day, 3 hour) of local seconds since the epoch.
-func fieldOf(local int64, field int) int64 {
-	if field == 3 {
-		return floorDiv(local, 3600) - floorDiv(local, 86400)*24
-	}
-	y, m, d := civil(floorDiv(local, 86400))
-	return [...]int64{y, m, d}[field]
-}
-
 func timestampFields(unit arrow.TimeUnit, tz *zone, field int) kernel {
-	per := unitsPerSecond(unit)
 	return func(ctx context.Context, args []compute.Datum) (compute.Datum, error) {
 		d, err := unaryData(args)
 		if err != nil {
@@ -144,11 +134,63 @@ func timestampFields(unit arrow.TimeUnit, tz *zone, field int) kernel {
 		in := arrow.GetValues[int64](d, 1)
 		validity, nulls := copyValidity(mem, d)
 		buf, out := newFixed[int64](mem, d.Len())
-		for i, v := range in {
-			sec := floorDiv(v, per)
-			out[i] = fieldOf(sec+z.at(sec), field)
+		out = out[:len(in)]
+		// Two tight passes: local seconds (a division by a constant per unit, plus a fixed
+		// offset), then the field; a named zone adds a pass for its offsets.
+		off := z.offset
+		if z.loc != nil {
+			off = 0
 		}
+		switch unit {
+		case arrow.Second:
+			for i, v := range in {
+				out[i] = v + off
+			}
+		case arrow.Millisecond:
+			for i, v := range in {
+				out[i] = floorDiv(v, 1e3) + off
+			}
+		case arrow.Microsecond:
+			for i, v := range in {
+				out[i] = floorDiv(v, 1e6) + off
+			}
+		default:
+			for i, v := range in {
+				out[i] = floorDiv(v, 1e9) + off
+			}
+		}
+		if z.loc != nil {
+			for i, sec := range out {
+				out[i] = sec + z.at(sec)
+			}
+		}
+		fieldsOf(out, field)
 		return arrayDatum(arrow.PrimitiveTypes.Int64, d.Len(), nulls, []*memory.Buffer{validity, buf}, nil), nil
+	}
+}
+
+// fieldsOf replaces local seconds since the epoch by field (0 year, 1 month, 2 day, 3 hour).
+func fieldsOf(secs []int64, field int) {
+	switch field {
+	case 0:
+		for i, s := range secs {
+			y, _, _ := civil(floorDiv(s, 86400))
+			secs[i] = y
+		}
+	case 1:
+		for i, s := range secs {
+			_, m, _ := civil(floorDiv(s, 86400))
+			secs[i] = m
+		}
+	case 2:
+		for i, s := range secs {
+			_, _, d := civil(floorDiv(s, 86400))
+			secs[i] = d
+		}
+	default:
+		for i, s := range secs {
+			secs[i] = floorDiv(s, 3600) - floorDiv(s, 86400)*24
+		}
 	}
 }
 
@@ -163,13 +205,14 @@ func dateFields(date64 bool, field int) kernel {
 		buf, out := newFixed[int64](mem, d.Len())
 		if date64 {
 			for i, v := range arrow.GetValues[int64](d, 1) {
-				out[i] = fieldOf(floorDiv(v, 1000), field)
+				out[i] = floorDiv(v, 1000)
 			}
 		} else {
 			for i, v := range arrow.GetValues[int32](d, 1) {
-				out[i] = fieldOf(int64(v)*86400, field)
+				out[i] = int64(v) * 86400
 			}
 		}
+		fieldsOf(out, field)
 		return arrayDatum(arrow.PrimitiveTypes.Int64, d.Len(), nulls, []*memory.Buffer{validity, buf}, nil), nil
 	}
 }
