@@ -9,7 +9,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"go.uber.org/goleak"
 )
 
 // TestEvalAgainstOracle evaluates random expressions (every operator, every numeric type,
@@ -17,14 +16,13 @@ import (
 // nulls, garbage under the nulls and sliced offsets, and holds each result (type, values,
 // or the failure) against the row-at-a-time oracle, on a checked allocator.
 func TestEvalAgainstOracle(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
 	bg := newBatchGen(*seed)
 	eg := &exprGen{r: bg.r}
 	trials := 20000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		trials = 3000
 	}
 	var rec arrow.RecordBatch

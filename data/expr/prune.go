@@ -665,7 +665,7 @@ func (p *pruner) monotone(n *bnode) abs {
 	for i, a := range n.args {
 		if a.kind != kLit {
 			if varying >= 0 {
-				return p.opaque(n)
+				return p.corners(n)
 			}
 			varying = i
 		}
@@ -679,6 +679,8 @@ func (p *pruner) monotone(n *bnode) abs {
 	case n.kind == kKernel && op == OpYear:
 	case n.kind != kCast && (op == OpAdd || op == OpSubtract):
 	case n.kind != kCast && ((op == OpMultiply || op == OpDivide) && varying == 0 || op == OpMultiply && varying == 1):
+	case n.kind != kCast && op == OpDivide && varying == 1 && p.excludesZero(x):
+		// c / x is monotone on a range of one sign.
 	default:
 		// Every other operation left is null exactly where its argument is.
 		a := unknown(n.typ)
@@ -727,6 +729,66 @@ func (p *pruner) monotone(n *bnode) abs {
 	return out
 }
 
+// corners bounds Add, Sub, Mul and Div of two varying numbers: each is monotone in either
+// argument while the other is held (Div once the divisor's range excludes 0), so the
+// extremes are among the four corners of the two ranges. Other nodes of two varying
+// arguments are opaque.
+func (p *pruner) corners(n *bnode) abs {
+	op := n.src.Op()
+	if len(n.args) != 2 || n.kind == kCast || !(op == OpAdd || op == OpSubtract || op == OpMultiply || op == OpDivide) || !isNumeric(n.typ) {
+		return p.opaque(n)
+	}
+	x, y := p.abs(n.args[0]), p.abs(n.args[1])
+	if !(x.value || x.nan) || !(y.value || y.nan) {
+		return abs{null: x.null || y.null} // one side is null on every row
+	}
+	out := abs{null: x.null || y.null, value: true, nan: isFloat(n.typ) && (x.nan || y.nan)}
+	if !x.value || !y.value || x.lo == nil || x.hi == nil || y.lo == nil || y.hi == nil {
+		out.nan = isFloat(n.typ)
+		return out
+	}
+	if isFloat(n.typ) && (op == OpMultiply || op == OpDivide || isInf(x.lo) || isInf(x.hi) || isInf(y.lo) || isInf(y.hi)) {
+		out.nan = true // Inf*0, 0/0, Inf-Inf
+	}
+	if op == OpDivide && !p.excludesZero(y) {
+		return out // the divisor's range holds 0: no bound
+	}
+	xs, err1 := scalarsArray(x.lo, x.lo, x.hi, x.hi)
+	ys, err2 := scalarsArray(y.lo, y.hi, y.lo, y.hi)
+	if err1 != nil || err2 != nil {
+		return p.opaque(n)
+	}
+	defer xs.Release()
+	defer ys.Release()
+	args := []compute.Datum{compute.NewDatum(xs), compute.NewDatum(ys)}
+	defer releaseAll(args)
+	d, err := apply(p.ctx, n, args)
+	if err != nil {
+		return out // an overflow at a corner: no bound
+	}
+	defer d.Release()
+	arr := d.(*compute.ArrayDatum).MakeArray()
+	defer arr.Release()
+	if s := p.summarize(arr); s.value && !s.null && !s.nan {
+		out.lo, out.hi = s.lo, s.hi
+	}
+	return out
+}
+
+// excludesZero says whether a's values are bounded and all of one sign.
+func (p *pruner) excludesZero(a abs) bool {
+	if !a.value || a.lo == nil || a.hi == nil {
+		return false
+	}
+	zero, ok := exactCast(scalar.NewInt64Scalar(0), a.lo.DataType())
+	if !ok {
+		return false
+	}
+	c1, ok1 := p.cmp(a.lo, zero)
+	c2, ok2 := p.cmp(a.hi, zero)
+	return ok1 && ok2 && (c1 > 0 || c2 < 0)
+}
+
 // opaque is a node of several varying arguments the pruner does not reason about: null
 // where an argument is (every such operation propagates nulls), else anything.
 func (p *pruner) opaque(n *bnode) abs {
@@ -748,11 +810,11 @@ func isInf(s scalar.Scalar) bool {
 	return false
 }
 
-// scalarsArray is the array [a, b] of their type.
-func scalarsArray(a, b scalar.Scalar) (arrow.Array, error) {
-	bld := array.NewBuilder(memory.DefaultAllocator, a.DataType())
+// scalarsArray is the array of ss, of the first one's type.
+func scalarsArray(ss ...scalar.Scalar) (arrow.Array, error) {
+	bld := array.NewBuilder(memory.DefaultAllocator, ss[0].DataType())
 	defer bld.Release()
-	if err := scalar.AppendSlice(bld, []scalar.Scalar{a, b}); err != nil {
+	if err := scalar.AppendSlice(bld, ss); err != nil {
 		return nil, err
 	}
 	return bld.NewArray(), nil
