@@ -36,6 +36,7 @@ const (
 	kCast                 // Arrow's safe cast of args[0] to typ
 	kBetween              // args[1] <= args[0] && args[0] <= args[2], args[0] evaluated once
 	kKernel               // a kernel of this package: kern(args...)
+	kDict                 // args[0], a sub-expression of dictionary column col, computed as sub on its dictionary (dictionary.go)
 )
 
 // kernel is a hand-written operation (where arrow-go v18.8.0 has none). It gets its
@@ -54,6 +55,7 @@ type bnode struct {
 	opts compute.FunctionOptions
 	kern kernel
 	args []*bnode
+	sub  *bnode // kDict: args[0] over a batch of the dictionary's values
 }
 
 // Bind type-checks e against schema. Errors are *Error values naming the failing
@@ -71,7 +73,7 @@ func Bind(e Expr, schema *arrow.Schema) (*Bound, error) {
 	for _, name := range e.Columns() {
 		cols = append(cols, schema.FieldIndices(name)[0])
 	}
-	return &Bound{expr: e, schema: schema, root: root, cols: cols}, nil
+	return &Bound{expr: e, schema: schema, root: dictPaths(root, schema), cols: cols}, nil
 }
 
 // BindPredicate is Bind for a filter: e must be boolean (or a null literal).

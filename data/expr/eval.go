@@ -76,6 +76,12 @@ func (n *bnode) eval(ctx context.Context, rec arrow.RecordBatch) (compute.Datum,
 		return compute.NewDatum(rec.Column(n.col)), nil
 	case kLit:
 		return compute.NewDatum(n.lit), nil
+	case kDict:
+		d, err := n.evalDict(ctx, rec)
+		if err != nil {
+			return nil, wrap(n.src, err)
+		}
+		return d, nil
 	}
 	args := make([]compute.Datum, len(n.args))
 	defer releaseAll(args)

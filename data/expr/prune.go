@@ -151,6 +151,8 @@ func (p *pruner) abs(n *bnode) abs {
 		return p.column(n)
 	case kLit:
 		return literalAbs(n.lit)
+	case kDict:
+		return p.abs(n.args[0])
 	}
 	if a, ok := p.exact(n); ok {
 		return a
