@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -162,12 +163,7 @@ func FilterByMask(ctx context.Context, mem memory.Allocator, rec arrow.RecordBat
 func trueCount(m *array.Boolean) int {
 	n := 0
 	if m.NullN() == 0 {
-		for i := range m.Len() {
-			if m.Value(i) {
-				n++
-			}
-		}
-		return n
+		return bitutil.CountSetBits(m.Data().Buffers()[1].Bytes(), m.Data().Offset(), m.Len())
 	}
 	for i := range m.Len() {
 		if m.IsValid(i) && m.Value(i) {

@@ -134,7 +134,9 @@ func Col(name string) Expr { return Expr{&node{op: OpCol, name: name}} }
 //	                           fits it exactly (Go's untyped constants: Col("i8").Add(1) is int8)
 //	int8 ... int64, uint8 ... uint64, float32, float64   that type
 //	string                     utf8;  []byte: binary
-//	time.Time                  timestamp[ns, tz=UTC] (the instant)
+//	time.Time                  timestamp[ns, tz=UTC], the instant; compared with a
+//	                           timestamp column it takes the column's unit and zone when
+//	                           exact (a naive column reads it as UTC wall-clock time)
 //	Date(y, m, d)              date32
 //	Expr                       itself
 //
@@ -190,9 +192,10 @@ func (e Expr) Value() any {
 }
 
 // Arithmetic. Types promote as Arrow's do (int32 + int64 is int64, an integer and a float
-// is the float, int64 + uint64 is an error unless a literal fits); integer overflow and
-// integer division (or Mod) by zero are errors; floats follow IEEE 754 (x/0 is ±Inf, 0/0
-// NaN). Mod is Go's %: truncated, with the sign of the dividend (math.Mod for floats).
+// is the float, int64 + uint64 is int64: a uint64 past math.MaxInt64 is then an error);
+// integer overflow and integer division (or Mod) by zero are errors; floats follow IEEE
+// 754 (x/0 is ±Inf, 0/0 NaN). Mod is Go's %: truncated, with the sign of the dividend
+// (math.Mod for floats).
 
 // Add is e + v.
 func (e Expr) Add(v any) Expr { return call(OpAdd, e, operand(v)) }
