@@ -29,10 +29,17 @@ func fillNullKernel(ctx context.Context, args []compute.Datum) (compute.Datum, e
 	x, v := args[0], args[1]
 	xs, xScalar := x.(*compute.ScalarDatum)
 	if xScalar {
-		if xs.Value.IsValid() {
-			return compute.NewDatum(x), nil
+		// A constant x (v is then an array: Bind computes constants): x on every row
+		// where it is valid, else v.
+		if !xs.Value.IsValid() {
+			return compute.NewDatum(v), nil
 		}
-		return compute.NewDatum(v), nil
+		arr, err := scalar.MakeArrayFromScalar(xs.Value, datumLen(v), mem)
+		if err != nil {
+			return nil, err
+		}
+		defer arr.Release()
+		return compute.NewDatum(arr), nil
 	}
 	xd := x.(*compute.ArrayDatum).Value
 	if !hasNulls(xd) || anyNullScalar(v) {
@@ -72,6 +79,9 @@ func fillNullKernel(ctx context.Context, args []compute.Datum) (compute.Datum, e
 		}
 		return arrayDatum(t, n, nulls, []*memory.Buffer{validity, buf}, nil), nil
 	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
+		if validity != nil {
+			validity.Release() // fillBinary builds its own
+		}
 		return fillBinary(mem, xd, vd, vs)
 	}
 	fw, ok := t.(arrow.FixedWidthDataType)

@@ -168,7 +168,23 @@ func (o *oracle) eval(e Expr) (oval, error) {
 				v = oval{c, x.t}
 			}
 		} else if !arrow.TypeEqual(v.t, x.t) {
-			return oval{}, errType // the generator fills with literals only
+			switch {
+			case isString(v.t) && isString(x.t):
+			case isNumeric(v.t) && isNumeric(x.t):
+				if x.v == nil && v.v != nil { // the fill is cast to x's type where it is used
+					c, err := safeCast(v.v, v.t, x.t)
+					if err != nil {
+						return oval{}, err
+					}
+					v.v = c
+				} else if v.v != nil {
+					if _, err := safeCast(v.v, v.t, x.t); err != nil {
+						return oval{}, err // the cast runs over every row
+					}
+				}
+			default:
+				return oval{}, errType
+			}
 		}
 		if x.v != nil {
 			return oval{x.v, x.t}, nil

@@ -306,8 +306,10 @@ func (g *exprGen) num(d int) Expr {
 	case p < 0.45:
 		ops := []func(Expr, any) Expr{Expr.Add, Expr.Sub, Expr.Mul, Expr.Div, Expr.Mod}
 		return ops[g.r.IntN(len(ops))](g.num(d-1), g.num(d-1))
-	case p < 0.53:
+	case p < 0.50:
 		return g.num(d - 1).FillNull(g.r.IntN(5))
+	case p < 0.53:
+		return g.num(d - 1).FillNull(g.num(d - 1))
 	case p < 0.63:
 		return g.num(d - 1).Cast(numericTypes[g.r.IntN(len(numericTypes))])
 	case p < 0.71:
@@ -345,6 +347,9 @@ func (g *exprGen) str(d int) Expr {
 	case 2:
 		return g.str(d-1).Replace(g.strLit(), g.strLit())
 	case 3:
+		if g.r.IntN(3) == 0 {
+			return g.str(d - 1).FillNull(g.str(d - 1))
+		}
 		return g.str(d - 1).FillNull(g.strLit())
 	}
 	return Col(g.pick(stringCols))
@@ -429,6 +434,9 @@ func (g *exprGen) boolean(d int) Expr {
 			return s.EndsWith(g.strLit())
 		}
 		return s.RegexpMatch([]string{"^a", "b$", "[A-Z]", "a.?b", "ß|É"}[g.r.IntN(5)])
+	}
+	if g.r.IntN(2) == 0 {
+		return Col("b").FillNull(g.boolean(d - 1))
 	}
 	return Col("b").FillNull(g.r.IntN(2) == 0)
 }
