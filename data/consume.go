@@ -163,10 +163,15 @@ func (ds *Dataset) Schema(ctx context.Context) (Schema, error) {
 	if ds.err != nil {
 		return Schema{}, ds.err
 	}
-	ops := optimize(ds.op)
-	if s, ok := ops[0].src.(schemaer); ok && len(ops) == 1 {
-		sc, err := s.schema(ctx, ops[0].params)
+	op := optimize(ds.op)
+	if s, ok := op.src.(schemaer); ok && op.kind == opRead {
+		sc, err := s.schema(ctx, op.params)
 		return Schema{sc}, err
+	}
+	if checks(op) {
+		if sc, err := schemaOf(ctx, op); err != nil || sc != nil {
+			return Schema{sc}, err
+		}
 	}
 	e, err := ds.limited(1).start(ctx)
 	if err != nil {

@@ -41,7 +41,7 @@ func (ds *Dataset) derive(op *logicalOp, err error) *Dataset {
 	if ds.err != nil {
 		err = ds.err
 	}
-	op.input = ds.op
+	op.inputs = []*logicalOp{ds.op}
 	return &Dataset{op: op, ctx: ds.ctx, err: err, held: ds.held, last: &lastRun{}}
 }
 
@@ -66,8 +66,12 @@ func (ds *Dataset) Explain() string {
 	if ds.err != nil {
 		return "invalid plan: " + ds.err.Error() + "\n"
 	}
+	plan, err := physical(optimize(ds.op))
+	if err != nil {
+		return "invalid plan: " + err.Error() + "\n"
+	}
 	return "-------- Logical Plan --------\n" + explainLogical(ds.op) +
-		"-------- Physical Plan --------\n" + physical(optimize(ds.op)).String()
+		"-------- Physical Plan --------\n" + plan.String()
 }
 
 // Stats returns the figures of the last run of this Dataset value (zero before any run).
@@ -89,12 +93,18 @@ func (ds *Dataset) start(ctx context.Context) (*execution, error) {
 	if ds.err != nil {
 		return nil, ds.err
 	}
-	ops := optimize(ds.op)
-	if err := checkColumns(ctx, ops); err != nil {
+	op := optimize(ds.op)
+	if err := checkColumns(ctx, op); err != nil {
 		return nil, err
 	}
-	ops[0].params.oneFilePerTask = ds.context().MaxErroredBlocks != 0
-	e, err := streaming.Run(ctx, physical(ops), ds.context().executorOptions())
+	for _, r := range reads(op) {
+		r.params.oneFilePerTask = ds.context().MaxErroredBlocks != 0
+	}
+	plan, err := physical(op)
+	if err != nil {
+		return nil, err
+	}
+	e, err := streaming.Run(ctx, plan, ds.context().executorOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -146,11 +146,11 @@ func TestExpressionPlans(t *testing.T) {
 			t.Errorf("plan lacks %s:\n%s", want, plan)
 		}
 	}
-	where := ds.op.input
+	where := ds.op.input()
 	if where.expr == nil || where.expr.kind != exprWhere || !where.expr.exprs[0].Equal(pred) {
 		t.Fatalf("Where's operator does not carry its predicate: %+v", where.expr)
 	}
-	if sel := where.input; sel.expr == nil || sel.expr.kind != exprSelect || fmt.Sprint(sel.project) != "[qty price]" {
+	if sel := where.input(); sel.expr == nil || sel.expr.kind != exprSelect || fmt.Sprint(sel.project) != "[qty price]" {
 		t.Fatalf("Select's operator: %+v, project %v", sel.expr, sel.project)
 	}
 	rows, err := ds.TakeAll(ctx, 0)

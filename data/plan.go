@@ -49,13 +49,19 @@ const (
 	opRead opKind = iota
 	opMap
 	opLimit
+	opUnion
+	opZip
+	opExchange
 )
 
-// logicalOp is one node of a logical plan; plans are chains, each node pointing at its input.
+// logicalOp is one node of a logical plan. Plans are DAGs: a node reads the nodes in inputs
+// (none for a read, one for maps and limits, several for unions, zips and exchanges), and a
+// Dataset used twice (a self-join) is one node read twice; the planner copies it per use, so
+// physical plans are trees.
 type logicalOp struct {
-	kind  opKind
-	name  string
-	input *logicalOp
+	kind   opKind
+	name   string
+	inputs []*logicalOp
 
 	src    datasource // opRead
 	params readParams // opRead: what was pushed down
@@ -69,17 +75,44 @@ type logicalOp struct {
 	fuse        bool            // opMap: may fuse into the operator before it
 	actor       *actorSpec      // opMap: an actor stage (a pool per run)
 	expr        *exprOp         // opMap: Where, WithColumn or Select: its expressions, for pushdown rules (expressions.go)
-	// schemaOut, when set, computes the op's output schema from its input's (column ops), so
-	// a bad column name fails before the run starts.
-	schemaOut func(in *arrow.Schema) (*arrow.Schema, error)
+	// schemaOut, when set, computes the op's output schema from its input's (column ops), so a
+	// bad column name fails before the run starts; schemaOutN does the same for a node of
+	// several inputs (unions, zips, exchanges).
+	schemaOut  func(in *arrow.Schema) (*arrow.Schema, error)
+	schemaOutN func(in []*arrow.Schema) (*arrow.Schema, error)
 
 	limit int64 // opLimit
+
+	exchange *exchangeSpec // opExchange
 }
 
-// chain lists the plan source first.
+// exchangeSpec is an all-to-all node: the partitioning of every input, the stages run on each
+// input before it is partitioned (a partial aggregation), and the reduce.
+type exchangeSpec struct {
+	kind       streaming.PartitionKind
+	keys       [][]string // per input (hash, range)
+	descending []bool     // range
+	seed       uint64
+	partitions int
+	exact      bool // hash: one partition per bucket (RepartitionBy)
+	// combine[i], if set, runs on input i's rows before they are partitioned.
+	combine []*streaming.Stage
+	reduce  streaming.ReduceFunc
+	// detail is what Explain prints after the name.
+	detail string
+}
+
+func (op *logicalOp) input() *logicalOp {
+	if len(op.inputs) == 0 {
+		return nil
+	}
+	return op.inputs[0]
+}
+
+// chain lists the plan from its first read to op, following first inputs.
 func (op *logicalOp) chain() []*logicalOp {
 	var ops []*logicalOp
-	for o := op; o != nil; o = o.input {
+	for o := op; o != nil; o = o.input() {
 		ops = append([]*logicalOp{o}, ops...)
 	}
 	return ops
@@ -93,99 +126,204 @@ func (op *logicalOp) label() string {
 		}
 	case opLimit:
 		return fmt.Sprintf("Limit[limit=%d]", op.limit)
+	case opExchange:
+		if op.exchange.detail != "" {
+			return fmt.Sprintf("%s[%s]", op.name, op.exchange.detail)
+		}
 	}
 	return op.name
 }
 
-// explainLogical prints the plan most downstream first, like Ray's logical plan.
+// explainLogical prints the plan as a tree, the output first, like Ray's logical plan.
 func explainLogical(op *logicalOp) string {
 	var b strings.Builder
-	ops := op.chain()
-	for i := len(ops) - 1; i >= 0; i-- {
-		depth := len(ops) - 1 - i
+	var walk func(o *logicalOp, depth int)
+	walk = func(o *logicalOp, depth int) {
 		if depth > 0 {
 			b.WriteString(strings.Repeat("   ", depth-1) + "+- ")
 		}
-		b.WriteString(ops[i].label() + "\n")
+		b.WriteString(o.label() + "\n")
+		for _, in := range o.inputs {
+			walk(in, depth+1)
+		}
 	}
+	walk(op, 0)
 	return b.String()
 }
 
-// optimize applies the logical rules and returns a new chain (the input is not modified):
+// optimize applies the logical rules to every branch and returns a new tree (the input is not
+// modified, and a node read twice is copied for each reader):
 //   - projection pushdown: a column selection right after a source that can project is read
 //     by the source and disappears from the plan;
 //   - limit pushdown: a limit after a source and one-to-one maps caps every read task at that
 //     many rows (the limit itself stays, to cut the total).
-func optimize(op *logicalOp) []*logicalOp {
-	ops := op.chain()
-	out := []*logicalOp{}
-	for _, o := range ops {
-		c := *o
-		out = append(out, &c)
+func optimize(op *logicalOp) *logicalOp {
+	c := *op
+	c.inputs = make([]*logicalOp, len(op.inputs))
+	for i, in := range op.inputs {
+		c.inputs[i] = optimize(in)
 	}
-	src := out[0]
-	// Projection pushdown.
-	if p, ok := src.src.(projector); ok && p.canProject() {
-		for len(out) > 1 && out[1].kind == opMap && out[1].project != nil && src.params.columns == nil {
-			src.params.columns = out[1].project
-			out = append(out[:1], out[2:]...)
-		}
-	}
-	// Limit pushdown.
-	for i := 1; i < len(out); i++ {
-		if out[i].kind == opLimit {
-			if src.params.limit == 0 || out[i].limit < src.params.limit {
-				src.params.limit = out[i].limit
+	n := &c
+	// Projection pushdown: n selects columns of a source that reads only what it is asked.
+	if n.kind == opMap && n.project != nil {
+		if src := n.input(); src.kind == opRead && src.params.columns == nil {
+			if p, ok := src.src.(projector); ok && p.canProject() {
+				src.params.columns = n.project
+				return src
 			}
-			break
 		}
-		if out[i].kind != opMap || !out[i].oneToOne {
-			break
+	}
+	// Limit pushdown: through one-to-one maps down to a source.
+	if n.kind == opLimit {
+		for o := n.input(); o != nil; o = o.input() {
+			if o.kind == opRead {
+				if o.params.limit == 0 || n.limit < o.params.limit {
+					o.params.limit = n.limit
+				}
+				break
+			}
+			if o.kind != opMap || !o.oneToOne {
+				break
+			}
 		}
+	}
+	return n
+}
+
+// reads lists every read node of a tree.
+func reads(op *logicalOp) []*logicalOp {
+	if op.kind == opRead {
+		return []*logicalOp{op}
+	}
+	var out []*logicalOp
+	for _, in := range op.inputs {
+		out = append(out, reads(in)...)
 	}
 	return out
 }
 
-// physical compiles an optimized chain: a source with the maps after it fused into its task,
-// then map operators (consecutive fusable maps fused), and limits.
-func physical(ops []*logicalOp) streaming.Plan {
-	src := ops[0]
-	plan := streaming.Plan{{Source: &streaming.Source{Name: readName(src), Tasks: src.src.tasks(src.params)}}}
-	for _, o := range ops[1:] {
-		last := plan[len(plan)-1]
+// physical compiles an optimized tree into the executor's plan: maps fuse into the operator
+// they read (a source's read tasks, an earlier map, an exchange's reduce tasks) unless their
+// concurrency caps differ; an exchange's map side fuses the same way into each of its inputs.
+// It builds new exchange operators, so call it once per run.
+func physical(op *logicalOp) (streaming.Plan, error) {
+	var plan streaming.Plan
+	var compile func(o *logicalOp) (int, error)
+	compile = func(o *logicalOp) (int, error) {
 		switch o.kind {
+		case opRead:
+			plan = append(plan, streaming.Op{Source: &streaming.Source{Name: readName(o), Tasks: o.src.tasks(o.params)}})
+			return len(plan) - 1, nil
 		case opLimit:
-			plan = append(plan, streaming.Op{Limit: &streaming.Limit{N: o.limit}})
-		case opMap:
-			if o.actor != nil {
-				op := actorOp(o)
-				if last.Map != nil && last.Map.Kind == "" && last.Map.MaxConcurrency == 0 {
-					// Fold the task map operator before it into the actor stage's tasks.
-					op.Map.Stages = append(last.Map.Stages, op.Map.Stages...)
-					op.Map.MinRowsPerTask = max(op.Map.MinRowsPerTask, last.Map.MinRowsPerTask)
-					plan[len(plan)-1] = op
-					continue
+			in, err := compile(o.input())
+			if err != nil {
+				return 0, err
+			}
+			plan = append(plan, streaming.Op{Limit: &streaming.Limit{N: o.limit}, Inputs: []int{in}})
+			return len(plan) - 1, nil
+		case opUnion, opZip:
+			var ins []int
+			for _, c := range o.inputs {
+				in, err := compile(c)
+				if err != nil {
+					return 0, err
 				}
-				plan = append(plan, op)
-				continue
+				ins = append(ins, in)
 			}
-			if last.Map != nil && last.Map.Kind != "" {
-				// Nothing fuses after an actor stage.
-				plan = append(plan, streaming.Op{Map: &streaming.Map{Stages: []streaming.Stage{o.stage}, MinRowsPerTask: max(o.bundleRows, o.needRows), MaxConcurrency: o.concurrency}})
-				continue
+			if o.kind == opUnion {
+				plan = append(plan, streaming.Op{Union: &streaming.Union{}, Inputs: ins})
+			} else {
+				plan = append(plan, streaming.Op{Zip: &streaming.Zip{}, Inputs: ins})
 			}
-			if o.fuse && o.needRows == 0 && last.Source != nil && compatible(last.Source.MaxConcurrency, o.concurrency) {
-				last.Source.Stages = append(last.Source.Stages, o.stage)
-				continue
-			}
-			if o.fuse && last.Map != nil && o.needRows <= last.Map.MinRowsPerTask && compatible(last.Map.MaxConcurrency, o.concurrency) {
-				last.Map.Stages = append(last.Map.Stages, o.stage)
-				continue
-			}
-			plan = append(plan, streaming.Op{Map: &streaming.Map{Stages: []streaming.Stage{o.stage}, MinRowsPerTask: max(o.bundleRows, o.needRows), MaxConcurrency: o.concurrency}})
+			return len(plan) - 1, nil
+		case opExchange:
+			return compileExchange(&plan, o, compile)
 		}
+		in, err := compile(o.input())
+		if err != nil {
+			return 0, err
+		}
+		return addMap(&plan, in, o), nil
 	}
-	return plan
+	if _, err := compile(op); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// addMap puts map o after operator in, fusing it there when it can, and returns the index of
+// the operator that now produces o's output.
+func addMap(plan *streaming.Plan, in int, o *logicalOp) int {
+	p := *plan
+	last := p[in]
+	newMap := func(m *streaming.Map) int {
+		*plan = append(*plan, streaming.Op{Map: m, Inputs: []int{in}})
+		return len(*plan) - 1
+	}
+	if o.actor != nil {
+		op := actorOp(o)
+		if last.Map != nil && last.Map.Kind == "" && last.Map.MaxConcurrency == 0 {
+			// Fold the task map operator before it into the actor stage's tasks.
+			op.Map.Stages = append(last.Map.Stages, op.Map.Stages...)
+			op.Map.MinRowsPerTask = max(op.Map.MinRowsPerTask, last.Map.MinRowsPerTask)
+			op.Inputs = p.InputsOf(in)
+			p[in] = op
+			return in
+		}
+		op.Inputs = []int{in}
+		*plan = append(*plan, op)
+		return len(*plan) - 1
+	}
+	own := func() int {
+		return newMap(&streaming.Map{Stages: []streaming.Stage{o.stage}, MinRowsPerTask: max(o.bundleRows, o.needRows), MaxConcurrency: o.concurrency})
+	}
+	switch {
+	case !o.fuse:
+	case last.Map != nil && last.Map.Kind != "":
+		// Nothing fuses after an actor stage.
+	case o.needRows == 0 && last.Source != nil && compatible(last.Source.MaxConcurrency, o.concurrency):
+		last.Source.Stages = append(last.Source.Stages, o.stage)
+		return in
+	case o.needRows == 0 && last.Exchange != nil && compatible(last.Exchange.MaxConcurrency(), o.concurrency):
+		last.Exchange.AddStage(o.stage)
+		return in
+	case last.Map != nil && o.needRows <= last.Map.MinRowsPerTask && compatible(last.Map.MaxConcurrency, o.concurrency):
+		last.Map.Stages = append(last.Map.Stages, o.stage)
+		return in
+	}
+	return own()
+}
+
+// compileExchange plans an exchange: each input's chain ends with the input's combine stage
+// and map side (fused like a map), then the exchange operator reads them all.
+func compileExchange(plan *streaming.Plan, o *logicalOp, compile func(*logicalOp) (int, error)) (int, error) {
+	e := o.exchange
+	spec := streaming.ExchangeSpec{Name: o.name, Partitions: e.partitions, ExactPartitions: e.exact, Reduce: e.reduce}
+	for i := range o.inputs {
+		p := streaming.Partitioning{Kind: e.kind, Seed: e.seed, Descending: e.descending}
+		if i < len(e.keys) {
+			p.Keys = e.keys[i]
+		}
+		spec.Inputs = append(spec.Inputs, p)
+	}
+	x, err := streaming.NewExchange(spec)
+	if err != nil {
+		return 0, err
+	}
+	var ins []int
+	for i, c := range o.inputs {
+		in, err := compile(c)
+		if err != nil {
+			return 0, err
+		}
+		if i < len(e.combine) && e.combine[i] != nil {
+			in = addMap(plan, in, &logicalOp{kind: opMap, fuse: true, stage: *e.combine[i]})
+		}
+		in = addMap(plan, in, &logicalOp{kind: opMap, fuse: true, stage: x.MapStage(i)})
+		ins = append(ins, in)
+	}
+	*plan = append(*plan, streaming.Op{Exchange: x, Inputs: ins})
+	return len(*plan) - 1, nil
 }
 
 // actorOp makes the operator of an actor stage. A task map operator right before it (not the
@@ -225,31 +363,72 @@ func readName(src *logicalOp) string {
 	return name
 }
 
-// checkColumns follows the schema from a source that knows it through the column operations
-// after it, and returns the first bad column name as an error, before anything runs. It stops
-// quietly at the first operator whose output it cannot know (a user function).
-func checkColumns(ctx context.Context, ops []*logicalOp) error {
-	sch, ok := ops[0].src.(schemaer)
-	if !ok {
+// checkColumns follows the schema from sources that know it through the operations after them
+// that can say their output schema, and returns the first bad column name or type as an error,
+// before anything runs. A branch stops quietly at the first operator whose output it cannot
+// know (a user function), and no footer is read for a plan that checks nothing.
+func checkColumns(ctx context.Context, op *logicalOp) error {
+	if !checks(op) {
 		return nil
 	}
-	if _, isFile := ops[0].src.(*parquetSource); isFile && len(ops) == 1 {
-		return nil // nothing to check; do not read a footer for it
+	_, err := schemaOf(ctx, op)
+	return err
+}
+
+// checks says whether any node of the tree can check columns.
+func checks(op *logicalOp) bool {
+	if op.schemaOut != nil || op.schemaOutN != nil {
+		return true
 	}
-	schema, err := sch.schema(ctx, ops[0].params)
-	if err != nil {
-		return nil // the run reports source errors with their context
-	}
-	for _, o := range ops[1:] {
-		switch {
-		case o.kind == opLimit:
-		case o.schemaOut != nil:
-			if schema, err = o.schemaOut(schema); err != nil {
-				return fmt.Errorf("sluice: %s: %w", o.name, err)
-			}
-		default:
-			return nil
+	for _, in := range op.inputs {
+		if checks(in) {
+			return true
 		}
 	}
-	return nil
+	return false
+}
+
+// schemaOf is op's output schema when the plan says it (nil when it cannot be known before
+// the run), or the error of the first node that finds its input wrong.
+func schemaOf(ctx context.Context, op *logicalOp) (*arrow.Schema, error) {
+	switch op.kind {
+	case opRead:
+		sch, ok := op.src.(schemaer)
+		if !ok {
+			return nil, nil
+		}
+		s, err := sch.schema(ctx, op.params)
+		if err != nil {
+			return nil, nil // the run reports source errors with their context
+		}
+		return s, nil
+	case opLimit:
+		return schemaOf(ctx, op.input())
+	}
+	ins := make([]*arrow.Schema, len(op.inputs))
+	known := true
+	for i, in := range op.inputs {
+		s, err := schemaOf(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		ins[i] = s
+		known = known && s != nil
+	}
+	var s *arrow.Schema
+	var err error
+	switch {
+	case !known:
+		return nil, nil
+	case op.schemaOut != nil && len(ins) == 1:
+		s, err = op.schemaOut(ins[0])
+	case op.schemaOutN != nil:
+		s, err = op.schemaOutN(ins)
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		return nil, callError(op.name, err)
+	}
+	return s, nil
 }

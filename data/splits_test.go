@@ -75,8 +75,9 @@ func TestRandomizeBlockOrderAndRepartition(t *testing.T) {
 		}
 	}
 	st := rp.Stats()
-	sizes = append(sizes, st.Ops[0].OutputRows)
-	if st.Ops[0].Tasks != 3 || sizes[0] != 10_000 {
+	x := st.Ops[len(st.Ops)-1] // the exchange
+	sizes = append(sizes, x.OutputRows)
+	if x.Tasks != 3 || x.Partitions != 3 || sizes[0] != 10_000 {
 		t.Fatalf("repartition: %d tasks, %d rows\n%s", st.Ops[0].Tasks, sizes[0], st)
 	}
 	wantRange(t, allIDs(t, rp), 10_000, func(v int64) int64 { return v })

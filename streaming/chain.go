@@ -7,7 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluicedata/sluice/data/transform"
+	"github.com/sluicedata/sluice/internal/kernels"
 )
 
 // blockSizing is the target block size of an operator's output (Ray's target_max_block_size):
@@ -27,7 +27,7 @@ func runChain(ctx context.Context, tc *TaskContext, read func(Emit) error, stage
 	for i := len(stages) - 1; i >= 0; i-- {
 		r := &stageRunner{ctx: ctx, tc: tc, stage: stages[i], next: next}
 		if stages[i].BatchRows > 0 {
-			r.rb = transform.NewRebatcher(tc.Mem, stages[i].BatchRows)
+			r.rb = kernels.NewRebatcher(tc.Mem, stages[i].BatchRows)
 		}
 		runners[i] = r
 		next = r.push
@@ -57,7 +57,7 @@ type stageRunner struct {
 	ctx     context.Context
 	tc      *TaskContext
 	stage   Stage
-	rb      *transform.Rebatcher
+	rb      *kernels.Rebatcher
 	next    Emit
 	rows    int64 // rows of this task seen by the stage so far, for error messages
 	started bool
@@ -230,7 +230,7 @@ func (b *outputBuffer) flush() error {
 			r.Release()
 		}
 	}()
-	rec, err := transform.ConcatRecords(b.mem, small)
+	rec, err := kernels.ConcatRecords(b.mem, small)
 	if err != nil {
 		return err
 	}

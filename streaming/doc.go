@@ -3,17 +3,24 @@
 //
 // # Model
 //
-// A physical plan is a chain of operators, source first ([Plan]). Data moves between them as
-// blocks: arrow.RecordBatch values passed by pointer, never serialized. Every block is counted
-// by the run's allocator ([CountingAllocator]), so the memory in flight is known exactly, not
-// estimated.
+// A physical plan is a tree of operators listed in topological order, the output last
+// ([Plan]; Op.Inputs names each operator's inputs, and a plain chain needs none). Data moves
+// between them as blocks: arrow.RecordBatch values passed by pointer, never serialized. Every
+// block is counted by the run's allocator ([CountingAllocator]), so the memory in flight is
+// known exactly, not estimated.
 //
-// There are three operator kinds:
+// The operator kinds:
 //   - [Source]: a generator of read tasks ([Input] values with a Read function), listed on its
-//     own goroutine so reading starts while listing continues;
+//     own goroutine so reading starts while listing continues; a plan may have several;
 //   - [Map]: a fused chain of [Stage] functions run as one task per input bundle on the task
 //     pool (a Source carries a chain too: read->map fusion);
-//   - [Limit]: stops the run upstream once n rows have passed.
+//   - [Limit]: stops every operator upstream once n rows have passed;
+//   - [Union] and [Zip]: multi-input operators that move blocks on the scheduler goroutine
+//     (concatenation in input order; row-aligned columns side by side);
+//   - [Exchange]: the all-to-all step under group-by, join, sort and shuffles. Its map side is
+//     a Stage at the end of each input's chain that deposits partitioned pieces in a store
+//     (spilling to disk past its share of the budget); once every input has ended it runs one
+//     reduce task per partition, in partition order. See exchange.go.
 //
 // # Executor
 //
@@ -25,6 +32,10 @@
 // start only while the allocator's live bytes are under the budget, except that when nothing
 // is running at all the most downstream ready operator may always start one, so the run always
 // makes progress. Outputs leave each operator in input order unless the run is unordered.
+//
+// With several inputs, every operator keeps its own output queue and share of the budget, so a
+// union's later inputs run ahead only until their share is full, and an exchange's inputs run
+// side by side.
 //
 // Errors: a failing task cancels the run; the error names the operator, the input and, for
 // batch functions, the row range. Panics in stage functions (user code) become [*PanicError]

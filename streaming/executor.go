@@ -3,6 +3,7 @@ package streaming
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"slices"
@@ -33,6 +34,9 @@ type Options struct {
 	// MaxErroredBlocks is how many failed tasks the run tolerates (Ray's max_errored_blocks);
 	// their inputs are skipped and listed in Stats. -1 tolerates any number.
 	MaxErroredBlocks int
+	// SpillDir is where exchanges spill (default os.TempDir()): each run makes a directory of
+	// its own in it and removes it when the run ends, however it ends.
+	SpillDir string
 }
 
 // EnsureDefaults fills unset fields with their defaults and returns o.
@@ -68,10 +72,20 @@ type Execution struct {
 // Run validates plan and starts it. Nothing is read until the first Next: the scheduler starts
 // at once and works ahead within the memory budget.
 func Run(ctx context.Context, plan Plan, opts Options) (*Execution, error) {
-	if err := plan.validate(); err != nil {
+	if err := plan.validate(opts); err != nil {
 		return nil, err
 	}
 	opts.EnsureDefaults()
+	for i, o := range plan {
+		if o.Exchange != nil && !o.Exchange.running.CompareAndSwap(false, true) {
+			for _, p := range plan[:i] {
+				if p.Exchange != nil {
+					p.Exchange.running.Store(false)
+				}
+			}
+			return nil, fmt.Errorf("sluice: plan: exchange %s is already running in another run; build a new plan per run", o.Exchange.Name())
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	s := newScheduler(ctx, cancel, plan, opts)
 	e := &Execution{s: s, cancel: cancel, done: make(chan struct{})}
@@ -168,6 +182,14 @@ type taskOut struct {
 	done   bool
 }
 
+// portState is one input of an operator: blocks its producer has handed over.
+type portState struct {
+	pending []block
+	rows    int64
+	bytes   int64
+	done    bool // the producer has ended
+}
+
 // opState is one operator's queues. Only the scheduler goroutine touches it.
 type opState struct {
 	idx    int
@@ -178,13 +200,22 @@ type opState struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	inputs       []Input // source: read tasks not yet started
-	pending      []block // map: blocks not yet given to a task
-	pendingRows  int64
-	pendingBytes int64
-	inputsDone   bool
-	stopped      bool // a downstream limit has been reached
-	limitLeft    int64
+	from     []int // the operators this one reads, by port
+	consumer int   // the operator that reads this one (-1: the run's output)
+	port     int   // which port of the consumer
+
+	// tasks are the read tasks of a source, or the reduce tasks of a finalized exchange, not
+	// yet started; listed says there will be no more.
+	tasks   []Input
+	listed  bool
+	credits chan struct{} // source: bounds how far listing runs ahead of the tasks
+	ports   []portState
+	stopped bool // a downstream limit has been reached
+	// limitLeft is a limit's rows still to pass; cursor a union's port being passed on.
+	limitLeft int64
+	cursor    int
+	zip       zipState
+	store     *store // exchange
 
 	nextSeq, running int
 	outSeq           int
@@ -203,9 +234,43 @@ type opState struct {
 	stats OpStats
 }
 
+// taskDriven says whether o runs tasks from a list (a source, an exchange's reduce side)
+// rather than from input blocks (a map).
+func (o *opState) taskDriven() bool { return o.op.Source != nil || o.op.Exchange != nil }
+
+// passThrough says whether o moves blocks on the scheduler goroutine without tasks.
+func (o *opState) passThrough() bool {
+	return o.op.Limit != nil || o.op.Union != nil || o.op.Zip != nil
+}
+
+func (o *opState) portsIdle() bool {
+	for _, p := range o.ports {
+		if !p.done || len(p.pending) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func (o *opState) done() bool {
-	return o.inputsDone && len(o.inputs) == 0 && len(o.pending) == 0 && o.running == 0 &&
-		len(o.results) == 0 && len(o.outQueue) == 0
+	if o.running != 0 || len(o.results) != 0 || len(o.outQueue) != 0 {
+		return false
+	}
+	if o.taskDriven() {
+		return o.listed && len(o.tasks) == 0
+	}
+	return o.portsIdle()
+}
+
+// listed is a read task from a source's lister; listedEnd the lister's end.
+type listed struct {
+	op int
+	in Input
+}
+
+type listedEnd struct {
+	op  int
+	err error
 }
 
 type scheduler struct {
@@ -216,9 +281,10 @@ type scheduler struct {
 	share  int64
 
 	events  chan event
-	srcCh   chan Input
-	srcDone chan error
+	srcCh   chan listed
+	srcDone chan listedEnd
 	out     chan arrow.RecordBatch
+	spill   *spillSpace
 	wg      sync.WaitGroup // tasks and the lister
 	// jobs hands tasks to idle worker goroutines; a task that finds none starts a new worker.
 	// Reusing workers keeps their grown stacks, which is most of a small task's cost.
@@ -240,27 +306,49 @@ func newScheduler(ctx context.Context, cancel context.CancelFunc, plan Plan, opt
 	s := &scheduler{
 		ctx: ctx, cancel: cancel, opts: opts,
 		events:  make(chan event, 64),
-		srcCh:   make(chan Input),
-		srcDone: make(chan error, 1),
+		srcCh:   make(chan listed),
+		srcDone: make(chan listedEnd, len(plan)),
 		out:     make(chan arrow.RecordBatch),
 		jobs:    make(chan func()),
 		slots:   opts.CPUs,
+		spill:   newSpillSpace(opts.SpillDir),
+	}
+	exchanges := 0
+	for _, p := range plan {
+		if p.Exchange != nil {
+			exchanges++
+		}
 	}
 	for i, p := range plan {
 		octx, ocancel := context.WithCancel(ctx)
-		o := &opState{idx: i, op: p, name: p.Name(), ctx: octx, cancel: ocancel, results: map[int]*taskOut{}}
+		o := &opState{idx: i, op: p, name: p.Name(), ctx: octx, cancel: ocancel, results: map[int]*taskOut{}, consumer: -1}
+		o.from = plan.inputsOf(i)
+		o.ports = make([]portState, len(o.from))
 		switch {
 		case p.Source != nil:
 			o.stages, o.maxCon = p.Source.Stages, p.Source.MaxConcurrency
 			o.name = ChainName(p.Source.Name, p.Source.Stages)
+			o.credits = make(chan struct{}, 2*opts.CPUs+8)
 		case p.Map != nil:
 			o.stages, o.maxCon = p.Map.Stages, p.Map.MaxConcurrency
 			o.name = ChainName("", p.Map.Stages)
 		case p.Limit != nil:
 			o.limitLeft = p.Limit.N
+		case p.Exchange != nil:
+			x := p.Exchange
+			o.stages, o.maxCon = x.spec.Stages, x.spec.MaxConcurrency
+			o.name = ChainName(x.spec.Name, x.spec.Stages)
+			// Exchanges share half the budget; the other half is the streaming operators'.
+			o.store = newStore(x, opts, max(opts.MemoryBudget/int64(2*exchanges), 1<<20), s.spill)
+			x.st = o.store
 		}
 		o.stats.Name = o.name
 		s.ops = append(s.ops, o)
+	}
+	for i, o := range s.ops {
+		for port, in := range o.from {
+			s.ops[in].consumer, s.ops[in].port = i, port
+		}
 	}
 	// Each operator may keep up to share bytes of output waiting downstream; half the budget is
 	// left for the tasks' own working memory and for what the consumer holds.
@@ -274,27 +362,18 @@ func (s *scheduler) run() {
 	s.start = time.Now()
 	s.cpuStart = processCPU()
 	s.opts.Mem.ResetPeak()
-	src := s.ops[0]
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		err := src.op.Source.Tasks(src.ctx, func(in Input) error {
-			select {
-			case s.srcCh <- in:
-				return nil
-			case <-src.ctx.Done():
-				return src.ctx.Err()
-			}
-		})
-		s.srcDone <- err
-	}()
+	for _, o := range s.ops {
+		if o.op.Source != nil {
+			s.startLister(o)
+		}
+	}
 	for i, o := range s.ops {
 		if o.op.Limit != nil && o.op.Limit.N == 0 {
 			s.stopUpstream(i)
 		}
 	}
 	for _, o := range s.ops {
-		if o.op.Map != nil && o.op.Map.Setup != nil {
+		if o.op.Map != nil && o.op.Map.Setup != nil && s.err == nil {
 			o.setUp = true
 			if err := o.op.Map.Setup(o.ctx); err != nil {
 				s.fail(&OpError{Op: o.name, Err: err})
@@ -302,7 +381,6 @@ func (s *scheduler) run() {
 			}
 		}
 	}
-	listing := true
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	// Live figures for Execution.Stats (progress bars read them), refreshed by a ticker so the
@@ -314,10 +392,6 @@ func (s *scheduler) run() {
 		last := s.ops[len(s.ops)-1]
 		if last.done() {
 			break
-		}
-		var srcCh chan Input
-		if listing && !src.stopped && len(src.inputs) < 2*s.opts.CPUs+8 {
-			srcCh = s.srcCh
 		}
 		var outCh chan arrow.RecordBatch
 		var head arrow.RecordBatch
@@ -332,17 +406,19 @@ func (s *scheduler) run() {
 		select {
 		case ev := <-s.events:
 			s.handle(ev)
-		case in := <-srcCh:
+		case l := <-s.srcCh:
+			src := s.ops[l.op]
 			if src.stopped {
-				in.release()
+				l.in.release()
+				s.dropCredit(src)
 				break
 			}
-			src.inputs = append(src.inputs, in)
-		case err := <-s.srcDone:
-			listing = false
-			src.inputsDone = true
-			if err != nil && !src.stopped {
-				s.failTask(&OpError{Op: src.name, Err: err})
+			src.tasks = append(src.tasks, l.in)
+		case end := <-s.srcDone:
+			src := s.ops[end.op]
+			src.listed = true
+			if end.err != nil && !src.stopped {
+				s.failTask(&OpError{Op: src.name, Err: end.err})
 			}
 		case outCh <- head:
 			b := last.outQueue[0]
@@ -360,6 +436,41 @@ func (s *scheduler) run() {
 		}
 	}
 	s.shutdown()
+}
+
+// startLister lists source o's read tasks on a goroutine of its own. It takes a credit before
+// handing over each task and the scheduler gives one back when the task leaves the list, so
+// listing runs at most cap(credits) tasks ahead.
+func (s *scheduler) startLister(o *opState) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		err := o.op.Source.Tasks(o.ctx, func(in Input) error {
+			select {
+			case o.credits <- struct{}{}:
+			case <-o.ctx.Done():
+				return o.ctx.Err()
+			}
+			select {
+			case s.srcCh <- listed{op: o.idx, in: in}:
+				return nil
+			case <-o.ctx.Done():
+				<-o.credits
+				return o.ctx.Err()
+			}
+		})
+		s.srcDone <- listedEnd{op: o.idx, err: err}
+	}()
+}
+
+// dropCredit returns a listing credit of source o (a task left its list).
+func (s *scheduler) dropCredit(o *opState) {
+	if o.credits != nil {
+		select {
+		case <-o.credits:
+		default:
+		}
+	}
 }
 
 func releaseInputs(ins []Input) {
@@ -402,8 +513,8 @@ func (s *scheduler) shutdown() {
 			if ev.rec != nil {
 				ev.rec.Release()
 			}
-		case in := <-s.srcCh:
-			in.release()
+		case l := <-s.srcCh:
+			l.in.release()
 		case <-s.srcDone:
 		case <-waited:
 			draining = false
@@ -430,15 +541,27 @@ func (s *scheduler) shutdown() {
 		}
 	}
 	for _, o := range s.ops {
-		releaseInputs(o.inputs)
-		o.inputs = nil
-		releaseBlocks(o.pending)
+		releaseInputs(o.tasks)
+		o.tasks = nil
+		for p := range o.ports {
+			releaseBlocks(o.ports[p].pending)
+			o.ports[p].pending = nil
+		}
 		releaseBlocks(o.outQueue)
 		for _, r := range o.results {
 			releaseBlocks(r.blocks)
 		}
-		o.pending, o.outQueue, o.results = nil, nil, nil
+		o.outQueue, o.results = nil, nil
+		if o.store != nil {
+			o.store.close()
+			o.stats.SpilledBytes = o.store.spilledBytes.Load()
+			o.op.Exchange.st = nil
+			o.op.Exchange.running.Store(false)
+		}
 		o.cancel()
+	}
+	if err := s.spill.remove(); err != nil && s.err == nil {
+		s.err = fmt.Errorf("sluice: spill directory: %w", err)
 	}
 	s.mu.Lock()
 	s.stats = s.snapshotLocked()
@@ -453,8 +576,8 @@ func (s *scheduler) shutdown() {
 func (s *scheduler) downstreamBytes(i int) int64 {
 	o := s.ops[i]
 	n := o.outBytes + o.resultBytes
-	if i+1 < len(s.ops) {
-		n += s.ops[i+1].pendingBytes
+	if o.consumer >= 0 {
+		n += s.ops[o.consumer].ports[o.port].bytes
 	}
 	return n
 }
@@ -467,23 +590,35 @@ func (s *scheduler) visibleBytes(i int) int64 {
 // schedule moves blocks downstream, resumes parked tasks and starts new ones. It reports
 // whether an operator was held back only by the memory budget (so the loop polls again).
 func (s *scheduler) schedule() (memBlocked bool) {
-	// Move outputs to the next operator, upstream first so a block can cross several limits.
-	for i := 0; i+1 < len(s.ops); i++ {
-		o, next := s.ops[i], s.ops[i+1]
+	// Move outputs to their consumers in plan order (producers before consumers), so a block
+	// can cross several pass-through operators in one call; pass-through operators move what
+	// they were given, and an exchange whose inputs have all ended lists its reduce tasks.
+	for i, o := range s.ops {
+		switch {
+		case o.passThrough():
+			s.pass(o)
+		case o.op.Exchange != nil && !o.listed && !o.stopped && o.portsIdle():
+			s.finalize(o)
+		}
+		if o.consumer < 0 {
+			continue
+		}
+		next := s.ops[o.consumer]
 		// Take the queue first: accept may reach a limit, which stops (and empties) o.
 		q := o.outQueue
 		o.outQueue, o.outBytes = nil, 0
 		for _, b := range q {
-			s.accept(next, b)
+			s.accept(next, o.port, b)
 		}
-		if o.done() && !next.inputsDone {
-			next.inputsDone = true
+		if o.done() && !next.ports[o.port].done {
+			next.ports[o.port].done = true
 		}
+		_ = i
 	}
 	// Downstream first: work that frees memory goes before work that adds to it.
 	for i := len(s.ops) - 1; i >= 0; i-- {
 		o := s.ops[i]
-		if o.op.Limit != nil || o.stopped {
+		if o.passThrough() || o.stopped {
 			continue
 		}
 		s.unpark(i)
@@ -514,18 +649,46 @@ func (s *scheduler) schedule() (memBlocked bool) {
 	return memBlocked
 }
 
-// accept gives block b to operator o: a map queues it, a limit passes or cuts it.
-func (s *scheduler) accept(o *opState, b block) {
-	if o.op.Limit == nil {
-		if o.stopped {
-			b.rec.Release()
-			return
-		}
-		o.pending = append(o.pending, b)
-		o.pendingRows += b.rec.NumRows()
-		o.pendingBytes += b.bytes
+// accept gives block b to port of operator o; pass-through operators act on it in pass.
+func (s *scheduler) accept(o *opState, port int, b block) {
+	if o.stopped || o.op.Exchange != nil {
+		// An exchange's inputs deposit through its map stage and emit nothing; a stray block
+		// (there is none in a valid plan) is dropped.
+		b.rec.Release()
 		return
 	}
+	if o.op.Limit != nil {
+		s.limit(o, b)
+		return
+	}
+	p := &o.ports[port]
+	p.pending = append(p.pending, b)
+	p.rows += b.rec.NumRows()
+	p.bytes += b.bytes
+}
+
+// output appends b to o's output queue and counts it.
+func (o *opState) output(b block) {
+	o.stats.OutputBlocks++
+	o.stats.OutputRows += b.rec.NumRows()
+	o.stats.OutputBytes += b.bytes
+	o.outQueue = append(o.outQueue, b)
+	o.outBytes += b.bytes
+}
+
+// takePending removes and returns the first block of port p of o.
+func (o *opState) takePending(p int) block {
+	ps := &o.ports[p]
+	b := ps.pending[0]
+	ps.pending[0] = block{}
+	ps.pending = ps.pending[1:]
+	ps.rows -= b.rec.NumRows()
+	ps.bytes -= b.bytes
+	return b
+}
+
+// limit passes or cuts block b at limit operator o.
+func (s *scheduler) limit(o *opState, b block) {
 	if o.limitLeft <= 0 {
 		b.rec.Release()
 		return
@@ -536,61 +699,139 @@ func (s *scheduler) accept(o *opState, b block) {
 		b = newBlock(cut, b.origin)
 	}
 	o.limitLeft -= b.rec.NumRows()
-	o.stats.OutputBlocks++
-	o.stats.OutputRows += b.rec.NumRows()
-	o.stats.OutputBytes += b.bytes
-	o.outQueue = append(o.outQueue, b)
-	o.outBytes += b.bytes
+	o.output(b)
 	if o.limitLeft == 0 {
 		s.stopUpstream(o.idx)
 	}
 }
 
-// stopUpstream ends every operator before index i: their tasks are cancelled, their queues
-// dropped and their further outputs discarded.
-func (s *scheduler) stopUpstream(i int) {
-	for j := 0; j < i; j++ {
-		o := s.ops[j]
-		if o.stopped {
-			continue
-		}
-		o.stopped = true
-		o.inputsDone = true
-		o.cancel()
-		releaseInputs(o.inputs)
-		o.inputs = nil
-		releaseBlocks(o.pending)
-		o.pending, o.pendingRows, o.pendingBytes = nil, 0, 0
-		releaseBlocks(o.outQueue)
-		o.outQueue, o.outBytes = nil, 0
-		for seq, r := range o.results {
-			releaseBlocks(r.blocks)
-			if r.done {
-				delete(o.results, seq)
-			} else {
-				r.blocks = nil
+// pass moves the blocks a union or zip holds to its output.
+func (s *scheduler) pass(o *opState) {
+	switch {
+	case o.op.Union != nil:
+		if s.opts.Unordered {
+			for p := range o.ports {
+				for len(o.ports[p].pending) > 0 {
+					o.output(o.takePending(p))
+				}
 			}
+			return
 		}
-		o.resultBytes = 0
-		for _, t := range o.parked {
-			t.parked = false
-			s.slots-- // balanced in handleDone, which returns a slot for every unparked task
-			s.active++
-			t.resume <- struct{}{}
+		for o.cursor < len(o.ports) {
+			for len(o.ports[o.cursor].pending) > 0 {
+				o.output(o.takePending(o.cursor))
+			}
+			if !o.ports[o.cursor].done {
+				return
+			}
+			o.cursor++
 		}
-		o.parked = nil
+	case o.op.Zip != nil:
+		if err := s.zipBlocks(o); err != nil {
+			s.failTask(&OpError{Op: o.name, Err: err})
+		}
 	}
 }
 
-func (s *scheduler) hasInput(o *opState) bool {
-	if o.op.Source != nil {
-		return len(o.inputs) > 0
+// stopUpstream ends every operator feeding operator i, directly or not: their tasks are
+// cancelled, their queues dropped and their further outputs discarded.
+func (s *scheduler) stopUpstream(i int) {
+	for _, j := range s.ops[i].from {
+		s.stop(s.ops[j])
+		s.stopUpstream(j)
 	}
-	if len(o.pending) == 0 {
+}
+
+func (s *scheduler) stop(o *opState) {
+	if o.stopped {
+		return
+	}
+	o.stopped = true
+	o.listed = true
+	o.cancel()
+	for range o.tasks {
+		s.dropCredit(o)
+	}
+	releaseInputs(o.tasks)
+	o.tasks = nil
+	for p := range o.ports {
+		releaseBlocks(o.ports[p].pending)
+		o.ports[p] = portState{done: true}
+	}
+	releaseBlocks(o.outQueue)
+	o.outQueue, o.outBytes = nil, 0
+	for seq, r := range o.results {
+		releaseBlocks(r.blocks)
+		if r.done {
+			delete(o.results, seq)
+		} else {
+			r.blocks = nil
+		}
+	}
+	o.resultBytes = 0
+	for _, t := range o.parked {
+		t.parked = false
+		s.slots-- // balanced in handleDone, which returns a slot for every unparked task
+		s.active++
+		t.resume <- struct{}{}
+	}
+	o.parked = nil
+}
+
+// finalize turns exchange o's deposits into its reduce tasks.
+func (s *scheduler) finalize(o *opState) {
+	x := o.op.Exchange
+	parts := o.store.finalize()
+	o.stats.Partitions = len(parts)
+	for _, part := range parts {
+		part := part
+		o.tasks = append(o.tasks, Input{
+			Origin: fmt.Sprintf("partition %d of %d", part.Index, part.Count),
+			Read: func(ctx context.Context, tc *TaskContext, emit Emit) error {
+				return reduce(ctx, tc, x, part, emit)
+			},
+			Release: part.release,
+		})
+	}
+	o.listed = true
+}
+
+// reduce runs an exchange's reduce on one partition; without a Reduce it passes every piece on.
+func reduce(ctx context.Context, tc *TaskContext, x *Exchange, part *Partition, emit Emit) error {
+	if x.spec.Reduce != nil {
+		return callUser(func() error { return x.spec.Reduce(ctx, tc, part, emit) })
+	}
+	for port := 0; port < part.Ports(); port++ {
+		in := part.Input(port)
+		for {
+			rec, err := in.Next(ctx)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			if err := emit(rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *scheduler) hasInput(o *opState) bool {
+	if o.taskDriven() {
+		return len(o.tasks) > 0
+	}
+	p := &o.ports[0]
+	if len(p.pending) == 0 {
 		return false
 	}
+	// A bundle waits for MinRowsPerTask rows, unless its producer has ended, or what is waiting
+	// already fills the producer's share of the budget (the producer is held back until this
+	// operator takes it, so waiting longer would never end): then the task takes what there is.
 	minRows := int64(o.op.Map.MinRowsPerTask)
-	return minRows <= 0 || o.pendingRows >= minRows || o.inputsDone
+	return minRows <= 0 || p.rows >= minRows || p.done || p.bytes >= s.share
 }
 
 // launch starts one task of o on a free slot.
@@ -599,29 +840,27 @@ func (s *scheduler) launch(o *opState) {
 	tc := &TaskContext{Mem: s.opts.Mem, Op: o.name, Task: t.seq}
 	var read func(Emit) error
 	var inputs []block // a map task's input blocks; the task releases them when it ends
-	if o.op.Source != nil {
-		in := o.inputs[0]
-		o.inputs[0] = Input{}
-		o.inputs = o.inputs[1:]
+	if o.taskDriven() {
+		in := o.tasks[0]
+		o.tasks[0] = Input{}
+		o.tasks = o.tasks[1:]
+		s.dropCredit(o)
 		t.origin = in.Origin
 		read = func(emit Emit) error {
 			defer in.release()
 			return in.Read(o.ctx, tc, emit)
 		}
 	} else {
+		p := &o.ports[0]
 		n := 1
 		if m := int64(o.op.Map.MinRowsPerTask); m > 0 {
 			var rows int64
-			for n = 0; n < len(o.pending) && rows < m; n++ {
-				rows += o.pending[n].rec.NumRows()
+			for n = 0; n < len(p.pending) && rows < m; n++ {
+				rows += p.pending[n].rec.NumRows()
 			}
 		}
-		inputs = slices.Clone(o.pending[:n])
-		clear(o.pending[:n])
-		o.pending = o.pending[n:]
-		for _, b := range inputs {
-			o.pendingRows -= b.rec.NumRows()
-			o.pendingBytes -= b.bytes
+		for range n {
+			inputs = append(inputs, o.takePending(0))
 		}
 		t.origin = joinOrigins(inputs)
 		read = func(emit Emit) error {
@@ -711,14 +950,13 @@ func (s *scheduler) handle(ev event) {
 		return
 	}
 	b := newBlock(ev.rec, t.origin)
-	o.stats.OutputBlocks++
-	o.stats.OutputRows += b.rec.NumRows()
-	o.stats.OutputBytes += b.bytes
 	streamed := s.opts.Unordered || (t.seq == o.outSeq && s.opts.MaxErroredBlocks == 0)
 	if streamed {
-		o.outQueue = append(o.outQueue, b)
-		o.outBytes += b.bytes
+		o.output(b)
 	} else {
+		o.stats.OutputBlocks++
+		o.stats.OutputRows += b.rec.NumRows()
+		o.stats.OutputBytes += b.bytes
 		r := o.results[t.seq]
 		r.blocks = append(r.blocks, b)
 		o.resultBytes += b.bytes
@@ -872,6 +1110,9 @@ func (s *scheduler) snapshotLocked() Stats {
 		os := o.stats
 		if !os.first.IsZero() && !os.last.IsZero() {
 			os.Wall = os.last.Sub(os.first)
+		}
+		if o.store != nil {
+			os.SpilledBytes = o.store.spilledBytes.Load()
 		}
 		os.ActiveTasks = o.running - len(o.parked)
 		os.QueuedBytes = s.downstreamBytes(i)

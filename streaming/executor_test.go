@@ -363,7 +363,7 @@ func TestPlanString(t *testing.T) {
 	if got := p.String(); got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
-	if err := (Plan{{Map: &Map{}}}).validate(); err == nil {
+	if err := (Plan{{Map: &Map{}}}).validate(Options{}); err == nil {
 		t.Fatal("a plan without a source validated")
 	}
 }

@@ -27,6 +27,10 @@ type OpStats struct {
 	PeakQueuedBytes int64
 	// Skipped names the inputs of tolerated failures with their errors.
 	Skipped []string
+	// Partitions is an exchange's number of reduce tasks; SpilledBytes the Arrow bytes its
+	// store wrote to disk because they did not fit in its share of the budget.
+	Partitions   int
+	SpilledBytes int64
 	// Actors are an actor stage's pool figures (nil for task stages).
 	Actors *actorpool.Stats
 	// ActiveTasks and QueuedBytes are the operator's running tasks and its output waiting
@@ -70,6 +74,9 @@ func (s Stats) String() string {
 			fmt.Fprintf(&b, "* Throughput: %.0f rows/s\n", float64(o.OutputRows)/o.Wall.Seconds())
 		}
 		fmt.Fprintf(&b, "* Peak queued output: %s; backpressure: %s\n", FormatBytes(o.PeakQueuedBytes), round(o.Backpressure))
+		if o.Partitions > 0 {
+			fmt.Fprintf(&b, "* Exchange: %d partitions, %s spilled to disk\n", o.Partitions, FormatBytes(o.SpilledBytes))
+		}
 		if a := o.Actors; a != nil {
 			peak := 0
 			for _, h := range a.History {

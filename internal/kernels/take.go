@@ -1,4 +1,4 @@
-package transform
+package kernels
 
 import (
 	"context"

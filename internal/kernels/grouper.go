@@ -1,0 +1,117 @@
+package kernels
+
+import (
+	"bytes"
+
+	"github.com/zeebo/xxh3"
+)
+
+// HashKey is the hash of one encoded key. It is deterministic across processes and machines
+// (xxh3, no random seed), so a hash partition computed on one worker agrees with another's.
+func HashKey(key []byte) uint64 { return xxh3.Hash(key) }
+
+// Grouper numbers the distinct keys it is shown 0, 1, 2, ... in order of first appearance: the
+// group ids of a hash aggregation and the build side of a hash join. It keeps a copy of every
+// distinct key. The zero value is ready to use; not safe for concurrent use.
+type Grouper struct {
+	// slots is an open-addressing table of group id + 1 (0: empty), linear probing, at most
+	// half full.
+	slots  []int32
+	hashes []uint64 // per group
+	arena  []byte   // every group's key, back to back
+	starts []int    // group g's key is arena[starts[g]:starts[g+1]]
+}
+
+// Groups is the number of distinct keys seen.
+func (g *Grouper) Groups() int { return len(g.hashes) }
+
+// Key is group id's key, aliasing the grouper's memory (valid until the next Assign).
+func (g *Grouper) Key(id int) []byte { return g.arena[g.starts[id]:g.starts[id+1]] }
+
+// Bytes is the memory the grouper holds for its keys and table.
+func (g *Grouper) Bytes() int64 {
+	return int64(cap(g.arena) + 4*cap(g.slots) + 8*cap(g.hashes) + 8*cap(g.starts))
+}
+
+// Assign returns ids with the group of each row of k appended; keys not seen before get new
+// ids.
+func (g *Grouper) Assign(k *Keys, ids []int32) []int32 {
+	if g.starts == nil {
+		g.starts = []int{0}
+	}
+	n := k.Len()
+	for i := 0; i < n; i++ {
+		key := k.Data[k.Offsets[i]:k.Offsets[i+1]]
+		ids = append(ids, g.assign(key, HashKey(key)))
+	}
+	return ids
+}
+
+// AssignKey is Assign for one key.
+func (g *Grouper) AssignKey(key []byte) int32 {
+	if g.starts == nil {
+		g.starts = []int{0}
+	}
+	return g.assign(key, HashKey(key))
+}
+
+func (g *Grouper) assign(key []byte, h uint64) int32 {
+	if 2*(len(g.hashes)+1) > len(g.slots) {
+		g.resize()
+	}
+	mask := uint64(len(g.slots) - 1)
+	for s := h & mask; ; s = (s + 1) & mask {
+		id := g.slots[s] - 1
+		if id < 0 {
+			id = int32(len(g.hashes))
+			g.slots[s] = id + 1
+			g.hashes = append(g.hashes, h)
+			g.arena = append(g.arena, key...)
+			g.starts = append(g.starts, len(g.arena))
+			return id
+		}
+		if g.hashes[id] == h && bytes.Equal(g.arena[g.starts[id]:g.starts[id+1]], key) {
+			return id
+		}
+	}
+}
+
+// Find returns ids with the group of each row of k appended, -1 for keys never assigned.
+func (g *Grouper) Find(k *Keys, ids []int32) []int32 {
+	n := k.Len()
+	for i := 0; i < n; i++ {
+		ids = append(ids, g.FindKey(k.Data[k.Offsets[i]:k.Offsets[i+1]]))
+	}
+	return ids
+}
+
+// FindKey is the group of key, or -1.
+func (g *Grouper) FindKey(key []byte) int32 {
+	if len(g.slots) == 0 {
+		return -1
+	}
+	h := HashKey(key)
+	mask := uint64(len(g.slots) - 1)
+	for s := h & mask; ; s = (s + 1) & mask {
+		id := g.slots[s] - 1
+		if id < 0 {
+			return -1
+		}
+		if g.hashes[id] == h && bytes.Equal(g.arena[g.starts[id]:g.starts[id+1]], key) {
+			return id
+		}
+	}
+}
+
+func (g *Grouper) resize() {
+	size := max(64, 2*len(g.slots))
+	g.slots = make([]int32, size)
+	mask := uint64(size - 1)
+	for id, h := range g.hashes {
+		s := h & mask
+		for g.slots[s] != 0 {
+			s = (s + 1) & mask
+		}
+		g.slots[s] = int32(id) + 1
+	}
+}
