@@ -74,6 +74,7 @@ type logicalOp struct {
 	needRows    int             // opMap: rows a task must have (MinRowsPerFile): blocks fusion
 	fuse        bool            // opMap: may fuse into the operator before it
 	actor       *actorSpec      // opMap: an actor stage (a pool per run)
+	expr        *exprOp         // opMap: Where, WithColumn or Select: its expressions, for pushdown rules (expressions.go)
 	// schemaOut, when set, computes the op's output schema from its input's (column ops), so a
 	// bad column name fails before the run starts; schemaOutN does the same for a node of
 	// several inputs (unions, zips, exchanges).
