@@ -106,6 +106,13 @@ func DecodeBytes(data []byte, opts DecodeOptions) (Image, error) {
 	if err := checkSize(cfg.Width, cfg.Height, opts.MaxPixels); err != nil {
 		return Image{}, fmt.Errorf("sluice: vision: decode %s: %w", format, err)
 	}
+	if format == "webp" {
+		img, err := decodeWebP(data, opts)
+		if err != nil {
+			return Image{}, fmt.Errorf("sluice: vision: decode webp: %w", err)
+		}
+		return img, nil
+	}
 	if format == "jpeg" && libjpegAvailable && !opts.PureGo {
 		img, err := decodeLibjpeg(data, cfg, opts)
 		if err != nil {

@@ -37,7 +37,7 @@ func FuzzDecodeBytes(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := img.Validate(); err != nil {
+		if err := img.valid(); err != nil {
 			t.Fatalf("decoded an invalid image: %v", err)
 		}
 		if opts.H > 0 && (img.H != opts.H || img.W != opts.W) {

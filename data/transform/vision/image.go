@@ -31,8 +31,12 @@ import (
 type Mode int
 
 const (
-	// ModeNative keeps the decoded file's own layout: L for grayscale files, RGBA for files
-	// with an alpha channel, RGB otherwise. It is the zero value.
+	// ModeNative keeps what the file holds, as PIL's np.asarray(Image.open(f)) (Ray's
+	// mode=None) does: 1 channel for grayscale, 2 for grayscale with alpha, 3 for colour, 4
+	// for colour with alpha, at the file's depth: 16-bit PNG and TIFF samples stay 16-bit
+	// (Image.Depth 16). Palette and 1-bit files expand to their colours (PIL leaves palette
+	// indices and booleans); CMYK, YCbCr and Lab files give RGB. It is the zero value.
+	// Transforms take 8-bit L, RGB and RGBA images: convert other native images first.
 	ModeNative Mode = iota
 	// ModeL is 8-bit grayscale, one channel.
 	ModeL
@@ -83,13 +87,19 @@ func ModeOf(c int) Mode {
 	return ModeNative
 }
 
-// Image is a view of an 8-bit image stored height x width x channels, row-major, with no
+// Image is a view of an image stored height x width x channels, row-major, with no
 // padding between rows: the byte of channel c of pixel (x, y) is Pix[(y*W+x)*C+c]. C is
 // 1 (L), 3 (RGB) or 4 (RGBA). An Image does not own Pix; it may be a slice of a larger
 // buffer such as a tensor column.
+//
+// A ModeNative decode may also give C 2 (gray with alpha) or Depth 16, where each sample
+// is a little-endian uint16 in two bytes of Pix (Pix holds H*W*C*2 bytes). Transforms
+// refuse those through Validate.
 type Image struct {
 	H, W, C int
 	Pix     []uint8
+	// Depth is the bits per sample: 0 (the zero value) or 8 for bytes, 16 for uint16.
+	Depth int
 }
 
 // ErrInvalidImage is wrapped by errors about an Image whose fields disagree.
@@ -103,9 +113,12 @@ func New(h, w, c int) (Image, error) {
 	return Image{H: h, W: w, C: c, Pix: make([]uint8, h*w*c)}, nil
 }
 
-// Validate reports whether img's dimensions are positive, C is 1, 3 or 4, and Pix holds
-// exactly H*W*C bytes.
+// Validate reports whether img is an 8-bit image that transforms take: its dimensions are
+// positive, C is 1, 3 or 4, and Pix holds exactly H*W*C bytes.
 func (img Image) Validate() error {
+	if img.Depth != 0 && img.Depth != 8 {
+		return fmt.Errorf("sluice: vision: %w: %d-bit samples (transforms take 8-bit images; decode in an 8-bit mode)", ErrInvalidImage, img.Depth)
+	}
 	if img.H <= 0 || img.W <= 0 {
 		return fmt.Errorf("sluice: vision: %w: size %dx%d", ErrInvalidImage, img.H, img.W)
 	}
@@ -114,6 +127,22 @@ func (img Image) Validate() error {
 	}
 	if len(img.Pix) != img.H*img.W*img.C {
 		return fmt.Errorf("sluice: vision: %w: %d bytes for %dx%dx%d", ErrInvalidImage, len(img.Pix), img.H, img.W, img.C)
+	}
+	return nil
+}
+
+// valid reports whether img is a well-formed decode result, which Validate's 8-bit
+// images are and ModeNative's 2-channel and 16-bit ones too.
+func (img Image) valid() error {
+	if img.Depth != 16 && img.C != 2 {
+		return img.Validate()
+	}
+	bytes := 1
+	if img.Depth == 16 {
+		bytes = 2
+	}
+	if img.H <= 0 || img.W <= 0 || img.C < 1 || img.C > 4 || len(img.Pix) != img.H*img.W*img.C*bytes {
+		return fmt.Errorf("sluice: vision: %w: %d bytes for %dx%dx%d at %d bits", ErrInvalidImage, len(img.Pix), img.H, img.W, img.C, img.Depth)
 	}
 	return nil
 }
