@@ -96,6 +96,13 @@ func DecodeBytes(data []byte, opts DecodeOptions) (Image, error) {
 	if opts.Mode < ModeNative || opts.Mode > ModeRGBA {
 		return Image{}, fmt.Errorf("sluice: vision: decode: unknown mode %v", opts.Mode)
 	}
+	if format := sniff(data); ownDecoders[format] != nil {
+		img, err := decodeOwn(format, data, opts)
+		if err != nil {
+			return Image{}, fmt.Errorf("sluice: vision: decode %s: %w", format, err)
+		}
+		return img, nil
+	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {
@@ -105,13 +112,6 @@ func DecodeBytes(data []byte, opts DecodeOptions) (Image, error) {
 	}
 	if err := checkSize(cfg.Width, cfg.Height, opts.MaxPixels); err != nil {
 		return Image{}, fmt.Errorf("sluice: vision: decode %s: %w", format, err)
-	}
-	if format == "webp" {
-		img, err := decodeWebP(data, opts)
-		if err != nil {
-			return Image{}, fmt.Errorf("sluice: vision: decode webp: %w", err)
-		}
-		return img, nil
 	}
 	if format == "jpeg" && libjpegAvailable && !opts.PureGo {
 		img, err := decodeLibjpeg(data, cfg, opts)
@@ -135,6 +135,36 @@ func DecodeBytes(data []byte, opts DecodeOptions) (Image, error) {
 		return Image{}, fmt.Errorf("sluice: vision: decode %s: %w", format, err)
 	}
 	return img, nil
+}
+
+// ownDecoders are the formats decoded by this package's internal decoders, which give
+// PIL's pixels where the standard and x/image decoders do not.
+var ownDecoders = map[string]func([]byte, DecodeOptions) (Image, error){
+	"webp": decodeWebP,
+	"bmp":  decodeBMP,
+}
+
+// sniff names the format of data by its magic bytes, for the formats of ownDecoders.
+func sniff(data []byte) string {
+	switch {
+	case len(data) >= 2 && data[0] == 'B' && data[1] == 'M':
+		return "bmp"
+	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
+		return "webp"
+	}
+	return ""
+}
+
+// decodeOwn runs one of ownDecoders, turning a panic on hostile input into an error: the
+// decoders are written not to panic, and one file must not take the process down if a
+// case slipped through.
+func decodeOwn(format string, data []byte, opts DecodeOptions) (img Image, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			img, err = Image{}, fmt.Errorf("decoder panic: %v", p)
+		}
+	}()
+	return ownDecoders[format](data, opts)
 }
 
 // decodeGo decodes with the registered pure-Go decoders, converts to opts.Mode and
