@@ -142,6 +142,7 @@ func DecodeBytes(data []byte, opts DecodeOptions) (Image, error) {
 var ownDecoders = map[string]func([]byte, DecodeOptions) (Image, error){
 	"webp": decodeWebP,
 	"bmp":  decodeBMP,
+	"gif":  decodeGIF,
 }
 
 // sniff names the format of data by its magic bytes, for the formats of ownDecoders.
@@ -151,6 +152,8 @@ func sniff(data []byte) string {
 		return "bmp"
 	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
 		return "webp"
+	case len(data) >= 6 && (string(data[:6]) == "GIF87a" || string(data[:6]) == "GIF89a"):
+		return "gif"
 	}
 	return ""
 }
