@@ -1,6 +1,8 @@
 package vision
 
 import (
+	"errors"
+
 	"github.com/sluicedata/sluice/data/transform/vision/internal/bmpdec"
 )
 
@@ -47,6 +49,14 @@ func convertResize(src Image, opts DecodeOptions) (Image, error) {
 	c := opts.Mode.Channels()
 	if opts.Mode == ModeNative {
 		c = src.C
+	}
+	return convertResizeTo(src, c, opts)
+}
+
+// convertResizeTo is convertResize to c channels.
+func convertResizeTo(src Image, c int, opts DecodeOptions) (Image, error) {
+	if c == 2 && opts.H > 0 {
+		return Image{}, errors.New("resizing gray+alpha images is not supported: decode at native size or in L, RGB or RGBA")
 	}
 	return decodeThenResize(opts.Dst, src.H, src.W, c, opts.H, opts.W, func(buf []uint8) error {
 		if c == src.C {

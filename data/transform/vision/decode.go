@@ -143,6 +143,7 @@ var ownDecoders = map[string]func([]byte, DecodeOptions) (Image, error){
 	"webp": decodeWebP,
 	"bmp":  decodeBMP,
 	"gif":  decodeGIF,
+	"png":  decodePNG,
 }
 
 // sniff names the format of data by its magic bytes, for the formats of ownDecoders.
@@ -154,6 +155,8 @@ func sniff(data []byte) string {
 		return "webp"
 	case len(data) >= 6 && (string(data[:6]) == "GIF87a" || string(data[:6]) == "GIF89a"):
 		return "gif"
+	case len(data) >= 8 && string(data[:8]) == "\x89PNG\r\n\x1a\n":
+		return "png"
 	}
 	return ""
 }
