@@ -144,6 +144,7 @@ var ownDecoders = map[string]func([]byte, DecodeOptions) (Image, error){
 	"bmp":  decodeBMP,
 	"gif":  decodeGIF,
 	"png":  decodePNG,
+	"tiff": decodeTIFF,
 }
 
 // sniff names the format of data by its magic bytes, for the formats of ownDecoders.
@@ -157,6 +158,8 @@ func sniff(data []byte) string {
 		return "gif"
 	case len(data) >= 8 && string(data[:8]) == "\x89PNG\r\n\x1a\n":
 		return "png"
+	case len(data) >= 4 && (string(data[:4]) == "II*\x00" || string(data[:4]) == "MM\x00*" || string(data[:4]) == "II+\x00" || string(data[:4]) == "MM\x00+"):
+		return "tiff"
 	}
 	return ""
 }

@@ -1,0 +1,290 @@
+package vision
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math"
+
+	"github.com/sluicedata/sluice/data/transform/vision/internal/jpegdec"
+	"github.com/sluicedata/sluice/data/transform/vision/internal/tiffdec"
+)
+
+// decodeTIFF decodes a TIFF's first image with tiffdec and converts its samples as PIL
+// does: it picks PIL's mode for the file (TiffImagePlugin's OPEN_INFO) and applies PIL's
+// conversion from that mode (1-bit to 0/255, 2- and 4-bit gray scaled, I;16 and I clamped
+// to 255, F truncated, premultiplied RGBa divided out from the high bytes, CMYK with PIL's
+// cmyk2rgb, palettes from the high bytes of the colour map). Like PIL it applies the TIFF
+// orientation tag. ModeNative keeps gray, gray+alpha, RGB and RGBA samples at 8 or 16 bits.
+func decodeTIFF(data []byte, opts DecodeOptions) (Image, error) {
+	cfg, err := tiffdec.DecodeConfig(data)
+	if err != nil {
+		return Image{}, err
+	}
+	if err := checkSize(cfg.W, cfg.H, opts.MaxPixels); err != nil {
+		return Image{}, err
+	}
+	m, err := tiffdec.Decode(data, tiffdec.Options{JPEG: tiffJPEG})
+	if err != nil {
+		return Image{}, err
+	}
+	src, err := tiffSamples(m, opts.Mode == ModeNative)
+	if err != nil {
+		return Image{}, err
+	}
+	src = Orient(src, m.Orientation)
+	if src.Depth == 16 {
+		if opts.H > 0 {
+			return Image{}, errors.New("resizing 16-bit images is not supported: decode at native size or in an 8-bit mode")
+		}
+		if cap(opts.Dst) >= len(src.Pix) {
+			src.Pix = append(opts.Dst[:0], src.Pix...)
+		}
+		return src, nil
+	}
+	return convertResize(src, opts)
+}
+
+// tiffSamples converts m's samples to the 8-bit image PIL's convert starts from (1 to 4
+// channels), or with native to the file's own channels and depth where vision can hold
+// them.
+func tiffSamples(m tiffdec.Image, native bool) (Image, error) {
+	n := m.W * m.H
+	spp, ph := m.SamplesPerPixel, m.Photometric
+	extra := 0
+	if len(m.ExtraSamples) > 0 {
+		extra = m.ExtraSamples[0]
+	}
+	out := func(c int) Image { return Image{H: m.H, W: m.W, C: c, Pix: make([]uint8, n*c)} }
+	u16 := func(i int) uint16 { return binary.LittleEndian.Uint16(m.Pix[2*i:]) }
+	u32 := func(i int) uint32 { return binary.LittleEndian.Uint32(m.Pix[4*i:]) }
+	unsupported := func() (Image, error) {
+		return Image{}, fmt.Errorf("%w: photometric %d with %d samples of %d bits (format %d, extra samples %v)",
+			tiffdec.ErrFormat, ph, spp, m.Bits, m.SampleFormat, m.ExtraSamples)
+	}
+	switch {
+	case (ph == 0 || ph == 1) && spp == 1 && m.SampleFormat != 3 && m.Bits <= 8:
+		img := out(1)
+		max := uint8(1<<m.Bits - 1)
+		for i := range n {
+			v := m.Pix[i]
+			if ph == 0 {
+				v = max - v
+			}
+			switch m.Bits {
+			case 1:
+				v *= 255
+			case 2:
+				v *= 85
+			case 4:
+				v *= 17
+			}
+			img.Pix[i] = v
+		}
+		return img, nil
+	case (ph == 0 || ph == 1) && spp == 1 && m.Bits >= 12 && m.Bits <= 16 && m.SampleFormat == 1:
+		// PIL's I;16 (photometric 0 is not inverted at this depth, as in PIL).
+		if native {
+			img := Image{H: m.H, W: m.W, C: 1, Depth: 16, Pix: append([]uint8(nil), m.Pix...)}
+			return img, nil
+		}
+		img := out(1)
+		for i := range n {
+			img.Pix[i] = uint8(min(u16(i), 255))
+		}
+		return img, nil
+	case ph == 1 && spp == 1 && (m.SampleFormat == 2 && (m.Bits == 16 || m.Bits == 32) || m.SampleFormat == 1 && m.Bits == 32),
+		(ph == 0 || ph == 1) && spp == 1 && m.SampleFormat == 3 && m.Bits == 32:
+		// PIL's I (signed 16 or 32 bits, unsigned 32) and F: convert clips to 0..255, F
+		// truncating.
+		if native {
+			return Image{}, fmt.Errorf("%w: ModeNative of %d-bit signed or float samples: decode in L or RGB", tiffdec.ErrFormat, m.Bits)
+		}
+		img := out(1)
+		for i := range n {
+			var v float64
+			switch {
+			case m.SampleFormat == 3:
+				v = float64(math.Float32frombits(u32(i)))
+			case m.Bits == 16:
+				v = float64(int16(u16(i)))
+			case m.SampleFormat == 2:
+				v = float64(int32(u32(i)))
+			default:
+				v = float64(u32(i))
+			}
+			img.Pix[i] = uint8(math.Min(math.Max(v, 0), 255))
+		}
+		return img, nil
+	case ph == 1 && spp == 2 && m.Bits == 8 && (extra == 2 || extra == 0):
+		if extra == 0 {
+			img := out(1)
+			for i := range n {
+				img.Pix[i] = m.Pix[2*i]
+			}
+			return img, nil
+		}
+		img := out(2)
+		copy(img.Pix, m.Pix)
+		return img, nil
+	case ph == 2 && (spp == 3 || spp == 4 && (len(m.ExtraSamples) == 0 || extra <= 2 || extra == 999)) && (m.Bits == 8 || m.Bits == 16) && m.SampleFormat == 1:
+		c := 3
+		alpha, premul := false, false
+		if spp == 4 && (len(m.ExtraSamples) == 0 || extra == 1 || extra == 2 || extra == 999) {
+			c, alpha, premul = 4, true, extra == 1
+		}
+		if native && m.Bits == 16 {
+			img := Image{H: m.H, W: m.W, C: c, Depth: 16, Pix: make([]uint8, n*c*2)}
+			for i := range n {
+				a := uint32(0xffff)
+				if alpha {
+					a = uint32(u16(i*spp + 3))
+				}
+				for s := range c {
+					v := uint32(u16(i*spp + s))
+					if premul && s < 3 {
+						v = unpremul(v, a, 0xffff)
+					}
+					binary.LittleEndian.PutUint16(img.Pix[2*(i*c+s):], uint16(v))
+				}
+			}
+			return img, nil
+		}
+		img := out(c)
+		for i := range n {
+			var p [4]uint32
+			for s := range c {
+				if m.Bits == 16 {
+					p[s] = uint32(u16(i*spp+s) >> 8) // PIL's RGB;16N keeps the high byte
+				} else {
+					p[s] = uint32(m.Pix[i*spp+s])
+				}
+			}
+			if premul {
+				for s := range 3 {
+					p[s] = unpremul(p[s], p[3], 255)
+				}
+			}
+			for s := range c {
+				img.Pix[i*c+s] = uint8(p[s])
+			}
+		}
+		return img, nil
+	case ph == 3 && (spp == 1 || spp == 2 && extra == 2 || spp == 2 && extra == 0) && m.Bits <= 8:
+		c := 3
+		if spp == 2 && extra == 2 {
+			c = 4
+		}
+		img := out(c)
+		for i := range n {
+			idx := int(m.Pix[i*spp])
+			if idx < len(m.ColorMap) {
+				e := m.ColorMap[idx]
+				img.Pix[i*c], img.Pix[i*c+1], img.Pix[i*c+2] = uint8(e[0]>>8), uint8(e[1]>>8), uint8(e[2]>>8)
+			}
+			if c == 4 {
+				img.Pix[i*c+3] = m.Pix[i*spp+1]
+			}
+		}
+		return img, nil
+	case ph == 5 && (spp == 4 || spp > 4 && extra == 0) && (m.Bits == 8 || m.Bits == 16):
+		img := out(3)
+		for i := range n {
+			var k [4]int32
+			for s := range 4 {
+				if m.Bits == 16 {
+					k[s] = int32(u16(i*spp+s) >> 8)
+				} else {
+					k[s] = int32(m.Pix[i*spp+s])
+				}
+			}
+			img.Pix[i*3], img.Pix[i*3+1], img.Pix[i*3+2] = cmykToRGB(k)
+		}
+		return img, nil
+	case ph == 6 && spp == 3 && m.Bits == 8:
+		// Only JPEG-compressed YCbCr reaches here, already converted to RGB.
+		img := out(3)
+		copy(img.Pix, m.Pix)
+		return img, nil
+	case ph == 8:
+		return Image{}, fmt.Errorf("%w: CIELab colour (photometric 8)", tiffdec.ErrFormat)
+	}
+	return unsupported()
+}
+
+// unpremul divides associated alpha out as PIL's RGBa unpackers do: v*max/a, truncated,
+// 0 where a is 0.
+func unpremul(v, a, max uint32) uint32 {
+	if a == 0 {
+		return 0
+	}
+	if a == max {
+		return v
+	}
+	return min(v*max/a, max)
+}
+
+// cmykToRGB is PIL's cmyk2rgb: each colour is (255-K) - C*(255-K)/255 with PIL's rounded
+// division by 255.
+func cmykToRGB(k [4]int32) (uint8, uint8, uint8) {
+	nk := 255 - k[3]
+	mul := func(a int32) uint8 {
+		t := a*nk + 128
+		return clamp255(nk - ((t>>8)+t)>>8)
+	}
+	return mul(k[0]), mul(k[1]), mul(k[2])
+}
+
+// tiffJPEG decodes a strip or tile of a JPEG-compressed TIFF: YCbCr through jpegdec, which
+// computes what libjpeg-turbo (PIL's libtiff codec) does, and streams stored as RGB or
+// CMYK through image/jpeg with an Adobe marker that tells it not to convert, as libtiff
+// asks libjpeg for the components as stored.
+func tiffJPEG(stream []byte, raw bool) (w, h, c int, pix []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("jpeg decoder panic: %v", p)
+		}
+	}()
+	if !raw {
+		img, err := jpegdec.DecodeScaled(stream, 1, jpegdec.Options{Channels: 3})
+		if err == nil {
+			return img.W, img.H, 3, img.Pix, nil
+		}
+		if !errors.Is(err, jpegdec.ErrUnsupported) {
+			return 0, 0, 0, nil, err
+		}
+	}
+	if raw && len(stream) > 2 && !bytes.Contains(stream[:min(len(stream), 64)], []byte("Adobe")) {
+		adobe := []byte{0xff, 0xee, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0}
+		stream = append(append(append([]byte{}, stream[:2]...), adobe...), stream[2:]...)
+	}
+	m, err := jpeg.Decode(bytes.NewReader(stream))
+	if err != nil {
+		return 0, 0, 0, nil, err
+	}
+	b := m.Bounds()
+	w, h = b.Dx(), b.Dy()
+	switch s := m.(type) {
+	case *image.CMYK:
+		pix = make([]byte, w*h*4)
+		for y := range h {
+			row := s.Pix[y*s.Stride:]
+			for i := range w * 4 {
+				pix[y*w*4+i] = 255 - row[i] // image/jpeg inverts Adobe CMYK; TIFF stores it plain
+			}
+		}
+		return w, h, 4, pix, nil
+	case *image.Gray:
+		pix = make([]byte, w*h)
+		for y := range h {
+			copy(pix[y*w:], s.Pix[y*s.Stride:][:w])
+		}
+		return w, h, 1, pix, nil
+	}
+	img := Image{H: h, W: w, C: 3, Pix: make([]byte, w*h*3)}
+	convert(img, m)
+	return w, h, 3, img.Pix, nil
+}
