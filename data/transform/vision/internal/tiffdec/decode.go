@@ -252,12 +252,17 @@ func Decode(data []byte, opts Options) (Image, error) {
 			for cx := range across {
 				i := (p*down+cy)*across + cx
 				off, n := l.offsets[i], l.counts[i]
-				if off > uint64(len(data)) || n > uint64(len(data))-off {
-					return Image{}, fmt.Errorf("%w: chunk %d of %d bytes at offset %d past the end of the %d-byte file", ErrFormat, i, n, off, len(data))
-				}
 				rows := l.chunkH
 				if !l.tiled {
 					rows = min(l.chunkH, l.H-cy*l.chunkH)
+				}
+				if l.compression == 1 && off <= uint64(len(data)) {
+					// PIL reads uncompressed rows from the offsets whatever the byte
+					// counts say (some writers get them wrong).
+					n = min(max(n, uint64(rb*rows)), uint64(len(data))-off)
+				}
+				if off > uint64(len(data)) || n > uint64(len(data))-off {
+					return Image{}, fmt.Errorf("%w: chunk %d of %d bytes at offset %d past the end of the %d-byte file", ErrFormat, i, n, off, len(data))
 				}
 				raw := data[off : off+n]
 				if l.fillOrder == 2 {
@@ -303,7 +308,9 @@ func decompress(raw []byte, l layout, want, rows int) ([]byte, error) {
 		}
 	case 32773:
 		out, err = unpackBits(raw, want)
-	case 2, 3, 4:
+	case 2:
+		return nil, fmt.Errorf("%w: CCITT modified Huffman (compression 2)", ErrFormat)
+	case 3, 4:
 		if l.Bits != 1 || l.SamplesPerPixel != 1 {
 			return nil, fmt.Errorf("%w: CCITT compression of %d samples of %d bits", ErrFormat, l.SamplesPerPixel, l.Bits)
 		}
@@ -312,13 +319,17 @@ func decompress(raw []byte, l layout, want, rows int) ([]byte, error) {
 			sub = ccitt.Group4
 		}
 		// The decoder writes white as 1 bits; photometric 0 (white is zero) stores the
-		// opposite. Modified Huffman (compression 2) is Group 3 1-D with rows aligned to
-		// bytes and no end-of-line codes.
+		// opposite.
 		inv := l.Photometric == 0
-		r := ccitt.NewReader(bytes.NewReader(raw), ccitt.MSB, sub, l.chunkW, rows, &ccitt.Options{Invert: inv, Align: l.compression == 2})
+		r := ccitt.NewReader(bytes.NewReader(raw), ccitt.MSB, sub, l.chunkW, rows, &ccitt.Options{Invert: inv})
 		out, err = readUpTo(r, want)
+		if err != nil && l.compression == 3 {
+			err = fmt.Errorf("CCITT Group 3 (only 1-D with EOL codes is supported): %w", err)
+		}
 	case 34925:
-		return nil, fmt.Errorf("%w: LZMA compression", ErrFormat)
+		// libtiff writes an .xz stream with a delta filter before LZMA2, which no Go
+		// module here decodes (github.com/ulikunitz/xz v0.5.15: "unsupported filter count").
+		return nil, fmt.Errorf("%w: LZMA compression (34925)", ErrFormat)
 	case 50001:
 		return nil, fmt.Errorf("%w: WebP compression", ErrFormat)
 	default:
