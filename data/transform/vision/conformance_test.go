@@ -152,6 +152,7 @@ func TestConformance(t *testing.T) {
 	}
 	sort.Strings(names)
 	rows := map[string]*formatRow{}
+	oriented, orientedSame := 0, 0 // files with an EXIF orientation, and those ApplyOrientation turns as PIL does
 	var lines []string
 	for _, name := range names {
 		want := expected[name]
@@ -211,9 +212,22 @@ func TestConformance(t *testing.T) {
 				line += "\tnative " + want.Native.Mode + ": differ, " + want.Native.describe(nat)
 			}
 		}
+		if want.Error == "" && want.RGBTransposed != nil && want.RGBTransposed.Error == "" {
+			oriented++
+			img, err := decodeContained(t, name, data, DecodeOptions{Mode: ModeRGB, ApplyOrientation: true})
+			switch {
+			case err != nil:
+				line += "\toriented: error " + firstLine(err.Error())
+			case want.RGBTransposed.matches(img):
+				orientedSame++
+				line += "\toriented: identical"
+			default:
+				line += "\toriented: differ, " + want.RGBTransposed.describe(img)
+			}
+		}
 		lines = append(lines, line)
 	}
-	table := conformanceTable(rows)
+	table := conformanceTable(rows) + fmt.Sprintf("\nApplyOrientation: %d of %d files with an EXIF orientation identical to PIL's exif_transpose\n", orientedSame, oriented)
 	got := table + "\n" + strings.Join(lines, "\n") + "\n"
 	t.Log("\n" + table)
 	golden := filepath.Join(conformanceDir, "results.txt")

@@ -59,6 +59,12 @@ type DecodeOptions struct {
 	//     draft) does.
 	// The differences are measured by go run ./bench/cmd/scalediff bench/data/images/large.
 	ReducingGap int
+	// ApplyOrientation turns the image upright by its EXIF orientation (JPEG, PNG, WebP),
+	// as PIL's ImageOps.exif_transpose does, before any resize: H x W is then the size of
+	// the upright image. PIL and Ray Data do not do this by default, so neither does
+	// Decode. TIFF files are always turned by their orientation tag, as PIL's TIFF plugin
+	// does on load.
+	ApplyOrientation bool
 }
 
 // JPEGDecoder names the JPEG decoder Decode uses in this build: "libjpeg-turbo" when
@@ -95,6 +101,11 @@ func DecodeBytes(data []byte, opts DecodeOptions) (Image, error) {
 	}
 	if opts.Mode < ModeNative || opts.Mode > ModeRGBA {
 		return Image{}, fmt.Errorf("sluice: vision: decode: unknown mode %v", opts.Mode)
+	}
+	if opts.ApplyOrientation {
+		if o := orientationOf(sniffAll(data), data); o > 1 {
+			return decodeOriented(data, opts, o)
+		}
 	}
 	if format := sniff(data); ownDecoders[format] != nil {
 		img, err := decodeOwn(format, data, opts)
@@ -145,6 +156,40 @@ var ownDecoders = map[string]func([]byte, DecodeOptions) (Image, error){
 	"gif":  decodeGIF,
 	"png":  decodePNG,
 	"tiff": decodeTIFF,
+}
+
+// sniffAll is sniff that also knows JPEG.
+func sniffAll(data []byte) string {
+	if len(data) >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff {
+		return "jpeg"
+	}
+	return sniff(data)
+}
+
+// decodeOriented decodes at native size, turns the image by orientation o and then
+// resizes it to opts.H x opts.W.
+func decodeOriented(data []byte, opts DecodeOptions, o int) (Image, error) {
+	full := opts
+	full.H, full.W, full.Dst, full.ApplyOrientation = 0, 0, nil, false
+	img, err := DecodeBytes(data, full)
+	if err != nil {
+		return Image{}, err
+	}
+	img = Orient(img, o)
+	if opts.H == 0 || (img.H == opts.H && img.W == opts.W) {
+		if cap(opts.Dst) >= len(img.Pix) {
+			img.Pix = append(opts.Dst[:0], img.Pix...)
+		}
+		return img, nil
+	}
+	if img.Depth == 16 || img.C == 2 {
+		return Image{}, fmt.Errorf("sluice: vision: decode: resizing %d-channel %d-bit images is not supported", img.C, max(img.Depth, 8))
+	}
+	out, err := ResizeTo(opts.Dst, img, opts.H, opts.W, Bilinear)
+	if err != nil {
+		return Image{}, fmt.Errorf("sluice: vision: decode: %w", err)
+	}
+	return out, nil
 }
 
 // sniff names the format of data by its magic bytes, for the formats of ownDecoders.
