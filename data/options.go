@@ -53,6 +53,8 @@ type config struct {
 	saveMode     write.SaveMode
 	hive         bool
 	imageGap     int
+	imageNative  bool // ImageMode("native"): vision.ModeNative
+	imageOrient  bool // ImageApplyOrientation
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }
