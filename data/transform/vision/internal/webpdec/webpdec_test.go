@@ -14,7 +14,7 @@ import (
 func TestYUVToRGB(t *testing.T) {
 	// Values computed by hand from libwebp's yuv.h (VP8YUVToR/G/B).
 	for _, tt := range []struct{ y, u, v, r, g, b uint8 }{
-		{16, 128, 128, 0, 0, 0},       // BT.601 black
+		{16, 128, 128, 0, 0, 0},        // BT.601 black
 		{235, 128, 128, 255, 255, 255}, // BT.601 white
 		{128, 128, 128, 130, 130, 130},
 		{81, 90, 240, 254, 0, 0}, // BT.601 red: 254 in libwebp's fixed point, green clipped
