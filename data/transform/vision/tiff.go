@@ -153,6 +153,9 @@ func tiffSamples(m tiffdec.Image, native bool) (Image, error) {
 			}
 			return img, nil
 		}
+		if m.Bits == 8 && c == spp && !premul {
+			return Image{H: m.H, W: m.W, C: c, Pix: m.Pix}, nil // the samples are the pixels
+		}
 		img := out(c)
 		for i := range n {
 			var p [4]uint32

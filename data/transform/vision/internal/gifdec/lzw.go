@@ -11,6 +11,10 @@ func decodeLZW(dst []uint8, data []byte, litWidth, n int) []uint8 {
 	if litWidth > 11 {
 		return dst // every code of a 12-bit alphabet would be past the 12-bit code space
 	}
+	if cap(dst)-len(dst) < n {
+		dst = append(make([]uint8, 0, len(dst)+n), dst...)
+	}
+	n += len(dst)
 	clear := 1 << litWidth
 	end := clear + 1
 	var prefix [4096]uint16
@@ -26,7 +30,6 @@ func decodeLZW(dst []uint8, data []byte, litWidth, n int) []uint8 {
 	var bits uint32
 	var nbits uint
 	pos := 0
-	stack := make([]uint8, 0, 4096)
 	for len(dst) < n {
 		for nbits < uint(width) {
 			if pos >= len(data) {
@@ -80,16 +83,21 @@ func decodeLZW(dst []uint8, data []byte, litWidth, n int) []uint8 {
 		if emitted < 0 {
 			c = next - 1
 		}
-		stack = stack[:0]
-		for {
-			stack = append(stack, suffix[c])
-			if length[c] == 1 {
-				break
+		// Write the code's string back to front straight into dst: its length is known,
+		// so no stack is needed.
+		l := int(length[c])
+		start := len(dst)
+		if room := n - start; l > room {
+			// The string runs past the image: keep its first room values.
+			for l > room {
+				c = int(prefix[c])
+				l--
 			}
-			c = int(prefix[c])
 		}
-		for i := len(stack) - 1; i >= 0 && len(dst) < n; i-- {
-			dst = append(dst, stack[i])
+		dst = dst[:start+l]
+		for i := start + l - 1; i >= start; i-- {
+			dst[i] = suffix[c]
+			c = int(prefix[c])
 		}
 		prev = code
 	}

@@ -419,6 +419,16 @@ func place(m Image, l layout, bo binary.ByteOrder, buf []byte, rb, rows, x0, y0,
 	for r := range min(rows, m.H-y0) {
 		row := buf[r*rb : (r+1)*rb]
 		out := m.Pix[((y0+r)*m.W+x0)*spp*bps:]
+		if l.Bits == 8 && chunkSpp == spp {
+			copy(out[:w*spp], row) // the common case: bytes in place
+			continue
+		}
+		if l.Bits == 8 {
+			for x := range w {
+				out[x*spp+first] = row[x]
+			}
+			continue
+		}
 		for x := range w {
 			for s := range chunkSpp {
 				i := x*chunkSpp + s // sample index in the chunk row
