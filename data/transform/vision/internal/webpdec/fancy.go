@@ -36,12 +36,24 @@ func init() {
 	}
 }
 
-// yuvToRGB is libwebp's VP8YuvToRgb.
+// clipTab[(v>>6)+clipOff] is clip8(v) for every sum yuvToRGB forms: VP8Clip8 is the
+// clamp of v>>6 to 0..255.
+const clipOff = 320 // sums run from -17685 (>>6: -277) to 34237 (534)
+
+var clipTab [1024]uint8
+
+func init() {
+	for i := range clipTab {
+		clipTab[i] = uint8(min(max(i-clipOff, 0), 255))
+	}
+}
+
+// yuvToRGB is libwebp's VP8YuvToRgb, by look-up (small enough to be inlined).
 func yuvToRGB(y, u, v uint8, p []uint8) {
 	yy := yTab[y]
-	p[0] = clip8(yy + vR[v])
-	p[1] = clip8(yy + uG[u] - vG[v])
-	p[2] = clip8(yy + uB[u])
+	p[2] = clipTab[(yy+uB[u])>>yuvFix2+clipOff]
+	p[0] = clipTab[(yy+vR[v])>>yuvFix2+clipOff]
+	p[1] = clipTab[(yy+uG[u]-vG[v])>>yuvFix2+clipOff]
 }
 
 // upsamplePair is libwebp's UPSAMPLE_FUNC (UpsampleRgbLinePair_C) for one pair of output

@@ -115,3 +115,13 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestClipTable checks the look-up clip against libwebp's VP8Clip8 over every sum
+// yuvToRGB can form.
+func TestClipTable(t *testing.T) {
+	for v := int32(-17685); v <= 34237; v++ { // yuvToRGB's smallest and largest sums
+		if got := clipTab[v>>yuvFix2+clipOff]; got != clip8(v) {
+			t.Fatalf("clip of %d: table %d, VP8Clip8 %d", v, got, clip8(v))
+		}
+	}
+}
