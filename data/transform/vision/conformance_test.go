@@ -163,7 +163,7 @@ func TestConformance(t *testing.T) {
 	sort.Strings(names)
 	rows := map[string]*formatRow{}
 	statusOf := map[string]string{} // the RGB outcome of each file
-	oriented, orientedSame := 0, 0 // files with an EXIF orientation, and those ApplyOrientation turns as PIL does
+	oriented, orientedSame := 0, 0  // files with an EXIF orientation, and those ApplyOrientation turns as PIL does
 	var lines []string
 	for _, name := range names {
 		want := expected[name]
