@@ -7,8 +7,8 @@ import (
 // decodeGIF decodes a GIF's first frame on its canvas with gifdec (PIL's canvas and
 // transparency rules) and converts it as PIL's convert does: RGB looks every index up in
 // the palette, the transparent one included; RGBA makes the transparent index's pixels
-// alpha 0. Native mode is L for a file without a palette, RGBA for one with a transparent
-// index and RGB otherwise.
+// alpha 0. Native mode is L for a file without a palette (as PIL), RGBA for one with a
+// transparent index (PIL leaves the indices) and RGB otherwise.
 func decodeGIF(data []byte, opts DecodeOptions) (Image, error) {
 	w, h, err := gifdec.DecodeConfig(data)
 	if err != nil {
@@ -24,10 +24,10 @@ func decodeGIF(data []byte, opts DecodeOptions) (Image, error) {
 	mode := opts.Mode
 	if mode == ModeNative {
 		switch {
+		case m.Palette == nil:
+			mode = ModeL // PIL's mode L keeps a transparent level in info only
 		case m.Transparent >= 0:
 			mode = ModeRGBA
-		case m.Palette == nil:
-			mode = ModeL
 		default:
 			mode = ModeRGB
 		}
