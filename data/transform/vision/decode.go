@@ -92,7 +92,19 @@ func Decode(r io.Reader, opts DecodeOptions) (Image, error) {
 }
 
 // DecodeBytes is Decode on an in-memory encoded image. It does not retain data.
-func DecodeBytes(data []byte, opts DecodeOptions) (Image, error) {
+func DecodeBytes(data []byte, opts DecodeOptions) (img Image, err error) {
+	// The boundary every decoder is called under: the internal decoders are written not to
+	// panic and recover their own, but a panic in any decoder (x/image's, the standard
+	// library's, a future one) must fail this image, not the process.
+	defer func() {
+		if p := recover(); p != nil {
+			img, err = Image{}, fmt.Errorf("sluice: vision: decode: decoder panic: %v", p)
+		}
+	}()
+	return decodeBytes(data, opts)
+}
+
+func decodeBytes(data []byte, opts DecodeOptions) (Image, error) {
 	if len(data) == 0 {
 		return Image{}, fmt.Errorf("sluice: vision: decode: %w: empty input", ErrUnknownFormat)
 	}

@@ -8,18 +8,28 @@
 // function on a slice of a tensor column. Kernels are single-threaded on purpose: sluice's
 // executor already keeps every core busy, and a kernel that fans out would fight it.
 //
-// Decoding is pure Go by default: JPEG with internal/jpegdec, which computes what
-// libjpeg-turbo (and so PIL) does (the same IDCT, chroma upsampling and colour rounding),
-// image/jpeg for the JPEGs jpegdec leaves out, image/png, image/gif and x/image's bmp, tiff
-// and webp. Built with -tags libjpeg (cgo, Debian libjpeg62-turbo-dev; see
-// scripts/install-libjpeg.sh) JPEG goes through libjpeg-turbo itself. Both JPEG paths scale
-// by 1/2, 1/4 or 1/8 inside the DCT when a requested size allows (DecodeOptions.ReducingGap)
-// and are bit-identical to PIL at native size. The resize passes run on AVX2 kernels where
-// the CPU has them (internal/resample), with the same output as the Go loops.
+// Decoding is pure Go by default and gives PIL's pixels (what Ray Data's read_images
+// returns): JPEG with internal/jpegdec, which computes what libjpeg-turbo (and so PIL) does
+// (the same IDCT, chroma upsampling and colour rounding), image/jpeg for the JPEGs jpegdec
+// leaves out; WebP with internal/webpdec (libwebp's fancy upsampling and fixed-point
+// YUV->RGB over x/image/vp8's planes, alpha, an animation's first frame); BMP with
+// internal/bmpdec (every header, bitfield and RLE variant PIL reads); GIF's first frame with
+// internal/gifdec (PIL's canvas and transparency rules); TIFF with internal/tiffdec (strips,
+// tiles, planar, 1- to 32-bit samples, LZW/Deflate/PackBits with prediction, CCITT, JPEG)
+// and PIL's mode conversions; PNG with image/png and PIL's 16-bit rules. ModeNative keeps
+// what the file holds, 16-bit samples included. testdata/conformance/images holds Pillow's
+// own test images and PIL's decodes of them; TestConformance compares every file. Built
+// with -tags libjpeg (cgo, Debian libjpeg62-turbo-dev; see scripts/install-libjpeg.sh)
+// JPEG goes through libjpeg-turbo itself. Both JPEG paths scale by 1/2, 1/4 or 1/8 inside
+// the DCT when a requested size allows (DecodeOptions.ReducingGap) and are bit-identical to
+// PIL at native size. The resize passes run on AVX2 kernels where the CPU has them
+// (internal/resample), with the same output as the Go loops.
 //
 // Memory: functions that take a dst []uint8 write into it when it is long enough and
 // allocate otherwise; nothing here holds a reference after it returns. No function panics
-// on bad input; it returns an error prefixed "sluice: vision: ".
+// on bad input; it returns an error prefixed "sluice: vision: ". Decode also contains a
+// panic of any decoder it calls and returns it as an error, so one hostile file cannot
+// take a pipeline down.
 package vision
 
 import (
