@@ -66,6 +66,7 @@ type layout struct {
 	Image
 	compression, predictor, fillOrder, planar int
 	tiled                                     bool
+	t4Options                                 int
 	chunkW, chunkH                            int
 	offsets, counts                           []uint64
 	tables                                    []byte
@@ -103,6 +104,7 @@ func parse(data []byte) (layout, binary.ByteOrder, error) {
 	l.fillOrder = int(d.first(tagFillOrder, 1))
 	l.planar = int(d.first(tagPlanarConfig, 1))
 	l.predictor = int(d.first(tagPredictor, 1))
+	l.t4Options = int(d.first(tagT4Options, 0))
 	defSPP := uint64(1)
 	if l.compression == 6 && (l.Photometric == 2 || l.Photometric == 6) {
 		defSPP = 3
@@ -282,6 +284,51 @@ func Decode(data []byte, opts Options) (Image, error) {
 	return m, nil
 }
 
+// trimFillBits rewrites a 1-D CCITT Group 3 bit stream so that every run of 11 or more zero
+// bits ending in a one (an EOL and the fill bits before it: no sequence of 1-D codes holds
+// 11 zeros in a row) is exactly 11 zeros and a one.
+func trimFillBits(src []byte) []byte {
+	out := make([]byte, 0, len(src))
+	var acc byte
+	n := 0
+	put := func(bit byte) {
+		acc = acc<<1 | bit
+		n++
+		if n == 8 {
+			out = append(out, acc)
+			acc, n = 0, 0
+		}
+	}
+	zeros := 0
+	for _, b := range src {
+		for i := 7; i >= 0; i-- {
+			bit := b >> uint(i) & 1
+			if bit == 0 {
+				zeros++
+				continue
+			}
+			for range min(zeros, 11) {
+				put(0)
+			}
+			if zeros < 11 {
+				// not an EOL: the zeros were data, keep them all
+				for range zeros - min(zeros, 11) {
+					put(0)
+				}
+			}
+			zeros = 0
+			put(1)
+		}
+	}
+	for range zeros {
+		put(0)
+	}
+	if n > 0 {
+		out = append(out, acc<<uint(8-n))
+	}
+	return out
+}
+
 func reverseBits(b []byte) []byte {
 	out := make([]byte, len(b))
 	for i, v := range b {
@@ -318,6 +365,14 @@ func decompress(raw []byte, l layout, want, rows int) ([]byte, error) {
 		if l.compression == 4 {
 			sub = ccitt.Group4
 		}
+		if l.compression == 3 {
+			if l.t4Options&1 != 0 {
+				return nil, fmt.Errorf("%w: 2-D CCITT Group 3 (T4Options %d)", ErrFormat, l.t4Options)
+			}
+			// x/image/ccitt wants each EOL as exactly 11 zero bits and a one; T4Options
+			// bit 2 pads EOLs with fill bits to end on a byte boundary.
+			raw = trimFillBits(raw)
+		}
 		// The decoder writes white as 1 bits; photometric 0 (white is zero) stores the
 		// opposite.
 		inv := l.Photometric == 0
@@ -335,7 +390,9 @@ func decompress(raw []byte, l layout, want, rows int) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("%w: compression %d", ErrFormat, l.compression)
 	}
-	if err != nil && len(out) == 0 {
+	if err != nil {
+		// A damaged stream fails the file, as it does in libtiff (PIL: "decoder error"):
+		// rows decoded up to the damage and blank after it would look like an image.
 		return nil, err
 	}
 	if len(out) < want {
@@ -347,8 +404,8 @@ func decompress(raw []byte, l layout, want, rows int) ([]byte, error) {
 	return out, nil
 }
 
-// readUpTo reads r until want bytes or its end; a decoder error after some data keeps the
-// data, as libtiff keeps what it decoded of a damaged strip.
+// readUpTo reads r until want bytes or its end (a short stream is zero-filled by the
+// caller, as libtiff does); a decoder error is returned.
 func readUpTo(r io.Reader, want int) ([]byte, error) {
 	out := make([]byte, want)
 	n, err := io.ReadFull(r, out)

@@ -110,3 +110,13 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestTrimFillBits(t *testing.T) {
+	// 1, then 15 zeros and a 1 (an EOL padded with 4 fill bits), then 10 zeros and a 1
+	// (data, kept), then 1: 1000000000000000 1 0000000000 1 1 -> 1 00000000000 1 0000000000 1 1.
+	in := []byte{0b10000000, 0b00000000, 0b10000000, 0b00011000}
+	want := []byte{0b10000000, 0b00001000, 0b00000001, 0b10000000}
+	if got := trimFillBits(in); !bytes.Equal(got, want) {
+		t.Fatalf("%08b, want %08b", got, want)
+	}
+}
