@@ -379,7 +379,7 @@ func decompress(raw []byte, l layout, want, rows int) ([]byte, error) {
 		r := ccitt.NewReader(bytes.NewReader(raw), ccitt.MSB, sub, l.chunkW, rows, &ccitt.Options{Invert: inv})
 		out, err = readUpTo(r, want)
 		if err != nil && l.compression == 3 {
-			err = fmt.Errorf("CCITT Group 3 (only 1-D with EOL codes is supported): %w", err)
+			err = fmt.Errorf("CCITT Group 3: %w", err)
 		}
 	case 34925:
 		// libtiff writes an .xz stream with a delta filter before LZMA2, which no Go
