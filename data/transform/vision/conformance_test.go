@@ -155,6 +155,9 @@ var documented = map[string]string{
 //
 //	go test ./data/transform/vision -run TestConformance -update-conformance
 func TestConformance(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the decoders are single-goroutine; the walk runs without -race in go test ./...")
+	}
 	expected := loadExpected(t)
 	names := make([]string, 0, len(expected))
 	for name := range expected {
