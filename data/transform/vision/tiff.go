@@ -218,6 +218,97 @@ func tiffSamples(m tiffdec.Image, native bool) (Image, error) {
 	return unsupported()
 }
 
+// jpegComponents decodes the components of a 3-component JPEG as stored, with jpegdec's
+// libjpeg arithmetic, by decoding it three times to gray: libjpeg's gray output of a YCbCr
+// JPEG is its first component, so each pass renumbers the components 1, 2, 3 (which makes
+// it plain YCbCr to the decoder) and lists a different one first in the frame header. The
+// scans name components by number, so they decode unchanged. It reports false for
+// anything but baseline or extended sequential JPEGs whose components share one sampling
+// factor, which image/jpeg then decodes.
+func jpegComponents(stream []byte) (w, h, c int, pix []byte, ok bool) {
+	var sof []int // offsets of the component entries in the SOF segment
+	var sos []int // offsets of the component selectors of each SOS segment
+	ids := map[byte]byte{}
+	for pos := 2; pos+4 <= len(stream); {
+		if stream[pos] != 0xff {
+			return 0, 0, 0, nil, false
+		}
+		marker := stream[pos+1]
+		if marker == 0xff {
+			pos++
+			continue
+		}
+		n := int(binary.BigEndian.Uint16(stream[pos+2:]))
+		seg := pos + 4
+		if pos+2+n > len(stream) {
+			return 0, 0, 0, nil, false
+		}
+		switch {
+		case marker == 0xc0 || marker == 0xc1:
+			if n < 8 || stream[seg] != 8 || int(stream[seg+5]) != 3 || 8+3*3 > n {
+				return 0, 0, 0, nil, false
+			}
+			for k := range 3 {
+				e := seg + 6 + 3*k
+				if stream[e+1] != stream[seg+6+1] {
+					return 0, 0, 0, nil, false // mixed sampling factors
+				}
+				ids[stream[e]] = byte(k + 1)
+				sof = append(sof, e)
+			}
+		case marker >= 0xc2 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc:
+			return 0, 0, 0, nil, false // progressive, lossless or arithmetic
+		case marker == 0xda:
+			ns := int(stream[seg])
+			for k := range ns {
+				sos = append(sos, seg+1+2*k)
+			}
+			// Skip the entropy-coded data to the next marker that is not a restart.
+			pos = seg + n - 2
+			for pos+1 < len(stream) && !(stream[pos] == 0xff && stream[pos+1] != 0 && (stream[pos+1] < 0xd0 || stream[pos+1] > 0xd7)) {
+				pos++
+			}
+			continue
+		case marker == 0xd9:
+			pos = len(stream)
+			continue
+		}
+		pos += 2 + n
+	}
+	if len(sof) != 3 || len(sos) == 0 {
+		return 0, 0, 0, nil, false
+	}
+	var planes [3][]uint8
+	for k := range 3 {
+		s := append([]byte(nil), stream...)
+		entries := make([][3]byte, 3)
+		for j, e := range sof {
+			entries[j] = [3]byte{ids[stream[e]], stream[e+1], stream[e+2]}
+		}
+		entries[0], entries[k] = entries[k], entries[0]
+		for j, e := range sof {
+			copy(s[e:e+3], entries[j][:])
+		}
+		for _, e := range sos {
+			id, known := ids[stream[e]]
+			if !known {
+				return 0, 0, 0, nil, false
+			}
+			s[e] = id
+		}
+		img, err := jpegdec.DecodeScaled(s, 1, jpegdec.Options{Channels: 1})
+		if err != nil || img.C != 1 || (k > 0 && (img.W != w || img.H != h)) {
+			return 0, 0, 0, nil, false
+		}
+		w, h, planes[k] = img.W, img.H, img.Pix
+	}
+	pix = make([]byte, w*h*3)
+	for i := range w * h {
+		pix[3*i], pix[3*i+1], pix[3*i+2] = planes[0][i], planes[1][i], planes[2][i]
+	}
+	return w, h, 3, pix, true
+}
+
 // unpremul divides associated alpha out as PIL's RGBa unpackers do: v*max/a, truncated,
 // 0 where a is 0.
 func unpremul(v, a, max uint32) uint32 {
@@ -242,9 +333,10 @@ func cmykToRGB(k [4]int32) (uint8, uint8, uint8) {
 }
 
 // tiffJPEG decodes a strip or tile of a JPEG-compressed TIFF: YCbCr through jpegdec, which
-// computes what libjpeg-turbo (PIL's libtiff codec) does, and streams stored as RGB or
-// CMYK through image/jpeg with an Adobe marker that tells it not to convert, as libtiff
-// asks libjpeg for the components as stored.
+// computes what libjpeg-turbo (PIL's libtiff codec) does; gray and RGB-stored streams
+// through jpegdec too, component by component (jpegComponents), as libtiff asks libjpeg
+// for the components as stored; CMYK (which jpegdec leaves out) through image/jpeg with an
+// Adobe marker that tells it not to convert.
 func tiffJPEG(stream []byte, raw bool) (w, h, c int, pix []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -258,6 +350,18 @@ func tiffJPEG(stream []byte, raw bool) (w, h, c int, pix []byte, err error) {
 		}
 		if !errors.Is(err, jpegdec.ErrUnsupported) {
 			return 0, 0, 0, nil, err
+		}
+	}
+	if raw {
+		if cfg, err := jpegdec.DecodeConfig(stream); err == nil && cfg.Components == 1 {
+			img, err := jpegdec.DecodeScaled(stream, 1, jpegdec.Options{Channels: 1})
+			if err != nil {
+				return 0, 0, 0, nil, err
+			}
+			return img.W, img.H, 1, img.Pix, nil
+		}
+		if w, h, c, pix, ok := jpegComponents(stream); ok {
+			return w, h, c, pix, nil
 		}
 	}
 	if raw && len(stream) > 2 && !bytes.Contains(stream[:min(len(stream), 64)], []byte("Adobe")) {
