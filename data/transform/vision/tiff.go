@@ -27,7 +27,11 @@ func decodeTIFF(data []byte, opts DecodeOptions) (Image, error) {
 	if err := checkSize(cfg.W, cfg.H, opts.MaxPixels); err != nil {
 		return Image{}, err
 	}
-	m, err := tiffdec.Decode(data, tiffdec.Options{JPEG: tiffJPEG})
+	limit := opts.MaxPixels
+	if limit == 0 {
+		limit = DefaultMaxPixels
+	}
+	m, err := tiffdec.Decode(data, tiffdec.Options{JPEG: tiffJPEG, MaxPixels: limit})
 	if err != nil {
 		return Image{}, err
 	}

@@ -169,8 +169,11 @@ func parse(data []byte) (layout, binary.ByteOrder, error) {
 		l.tiled = true
 		l.chunkW, l.chunkH = int(d.first(tagTileWidth, 0)), int(d.first(tagTileLength, 0))
 		l.offsets, l.counts = d.vals[tagTileOffsets], d.vals[tagTileByteCounts]
-		if l.chunkW <= 0 || l.chunkH <= 0 || l.chunkW > 1<<16 || l.chunkH > 1<<16 {
-			return l, nil, fmt.Errorf("%w: tile size %dx%d", ErrFormat, l.chunkW, l.chunkH)
+		// Tiles may overhang the image, but a tile far larger than the image is a
+		// header that would have each decode allocate gigabytes.
+		if l.chunkW <= 0 || l.chunkH <= 0 || l.chunkW > 1<<16 || l.chunkH > 1<<16 ||
+			l.chunkW*l.chunkH > max(4*l.W*l.H, 1<<20) {
+			return l, nil, fmt.Errorf("%w: tile size %dx%d for a %dx%d image", ErrFormat, l.chunkW, l.chunkH, l.W, l.H)
 		}
 	} else {
 		l.chunkW = l.W
@@ -228,6 +231,11 @@ func Decode(data []byte, opts Options) (Image, error) {
 	}
 	if opts.MaxPixels > 0 && l.W*l.H > opts.MaxPixels {
 		return Image{}, fmt.Errorf("%w: %dx%d over the %d pixel limit", ErrFormat, l.W, l.H, opts.MaxPixels)
+	}
+	// The pixel limit bounds pixels; up to 16 samples of 4 bytes each could still ask for
+	// 64 bytes a pixel. Allow 8, 16-bit RGBA's.
+	if n := l.W * l.H * l.SamplesPerPixel * bytesPer(l.Bits); opts.MaxPixels > 0 && n > 8*opts.MaxPixels {
+		return Image{}, fmt.Errorf("%w: %dx%d with %d samples of %d bits is %d bytes, over 8 bytes for each of the %d pixels allowed", ErrFormat, l.W, l.H, l.SamplesPerPixel, l.Bits, n, opts.MaxPixels)
 	}
 	switch l.compression {
 	case 6, 7:

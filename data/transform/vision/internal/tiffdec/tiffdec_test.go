@@ -6,8 +6,11 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/image/tiff"
@@ -118,5 +121,53 @@ func TestTrimFillBits(t *testing.T) {
 	want := []byte{0b10000000, 0b00001000, 0b00000001, 0b10000000}
 	if got := trimFillBits(in); !bytes.Equal(got, want) {
 		t.Fatalf("%08b, want %08b", got, want)
+	}
+}
+
+// tiffWith builds a little-endian TIFF whose IFD holds the given LONG tags (one value
+// each) followed by data.
+func tiffWith(tags map[uint16]uint32, data []byte) []byte {
+	keys := make([]int, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, int(k))
+	}
+	slices.Sort(keys)
+	b := []byte("II*\x00\x08\x00\x00\x00")
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(keys)))
+	for _, k := range keys {
+		b = binary.LittleEndian.AppendUint16(b, uint16(k))
+		b = binary.LittleEndian.AppendUint16(b, 4)
+		b = binary.LittleEndian.AppendUint32(b, 1)
+		b = binary.LittleEndian.AppendUint32(b, tags[uint16(k)])
+	}
+	return append(binary.LittleEndian.AppendUint32(b, 0), data...)
+}
+
+// TestDecodeBounds checks headers that would make a decode allocate far more than the
+// image needs: refused before any pixel buffer.
+func TestDecodeBounds(t *testing.T) {
+	base := map[uint16]uint32{tagWidth: 4, tagHeight: 4, tagBitsPerSample: 8, tagCompression: 1, tagPhotometric: 1}
+	huge := maps.Clone(base)
+	huge[tagTileWidth], huge[tagTileLength], huge[tagTileOffsets], huge[tagTileByteCounts] = 65536, 65536, 200, 16
+	wide := maps.Clone(base)
+	wide[tagWidth], wide[tagHeight], wide[tagSamplesPerPixel], wide[tagBitsPerSample] = 1000, 1000, 16, 32
+	wide[tagStripOffsets], wide[tagStripByteCounts] = 200, 16
+	for _, tt := range []struct {
+		name string
+		tags map[uint16]uint32
+		says string
+	}{{"tile far larger than the image", huge, "tile size 65536x65536"}, {"16 samples of 32 bits", wide, "over 8 bytes for each"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(tiffWith(tt.tags, make([]byte, 64)), Options{MaxPixels: 1 << 20})
+			if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("got %v, want an error wrapping ErrFormat that says %q", err, tt.says)
+			}
+		})
+	}
+	ok := maps.Clone(base)
+	ok[tagStripOffsets], ok[tagStripByteCounts] = 8+2+12*7+4, 16
+	m, err := Decode(tiffWith(ok, bytes.Repeat([]byte{9}, 16)), Options{MaxPixels: 1 << 20})
+	if err != nil || len(m.Pix) != 16 || m.Pix[15] != 9 {
+		t.Fatalf("plain 4x4 strip: %v, %v", m.Pix, err)
 	}
 }
