@@ -222,20 +222,22 @@ func tiffSamples(m tiffdec.Image, native bool) (Image, error) {
 	return unsupported()
 }
 
-// jpegComponents decodes the components of a 3-component JPEG as stored, with jpegdec's
-// libjpeg arithmetic, by decoding it three times to gray: libjpeg's gray output of a YCbCr
-// JPEG is its first component, so each pass renumbers the components 1, 2, 3 (which makes
-// it plain YCbCr to the decoder) and lists a different one first in the frame header. The
-// scans name components by number, so they decode unchanged. It reports false for
-// anything but baseline or extended sequential JPEGs whose components share one sampling
-// factor, which image/jpeg then decodes.
-func jpegComponents(stream []byte) (w, h, c int, pix []byte, ok bool) {
+// jpegPlanes decodes the three components of a JPEG as stored, each at its own
+// resolution, with jpegdec's libjpeg arithmetic: libjpeg's gray output of a YCbCr JPEG is
+// its first component, so each pass renumbers the components 1, 2, 3 (plain YCbCr to the
+// decoder) and lists a different one first in the frame header. A component sampled at
+// 1/f of the largest factor would be read at DCT scale 1/f, where libjpeg decodes it
+// without upsampling (jpegdec refuses that frame today, so only equal sampling succeeds).
+// The scans name components by number, so they decode unchanged. It reports false for
+// anything but baseline or extended sequential 8-bit JPEGs of three components each
+// sampled at the same fraction both ways, which the caller leaves to another path.
+func jpegPlanes(stream []byte) (planes [3]jpegdec.Image, factors [3]int, ok bool) {
 	var sof []int // offsets of the component entries in the SOF segment
 	var sos []int // offsets of the component selectors of each SOS segment
 	ids := map[byte]byte{}
 	for pos := 2; pos+4 <= len(stream); {
 		if stream[pos] != 0xff {
-			return 0, 0, 0, nil, false
+			return planes, factors, false
 		}
 		marker := stream[pos+1]
 		if marker == 0xff {
@@ -245,26 +247,22 @@ func jpegComponents(stream []byte) (w, h, c int, pix []byte, ok bool) {
 		n := int(binary.BigEndian.Uint16(stream[pos+2:]))
 		seg := pos + 4
 		if pos+2+n > len(stream) {
-			return 0, 0, 0, nil, false
+			return planes, factors, false
 		}
 		switch {
 		case marker == 0xc0 || marker == 0xc1:
-			if n < 8 || stream[seg] != 8 || int(stream[seg+5]) != 3 || 8+3*3 > n {
-				return 0, 0, 0, nil, false
+			if n < 8+3*3 || stream[seg] != 8 || int(stream[seg+5]) != 3 {
+				return planes, factors, false
 			}
 			for k := range 3 {
 				e := seg + 6 + 3*k
-				if stream[e+1] != stream[seg+6+1] {
-					return 0, 0, 0, nil, false // mixed sampling factors
-				}
 				ids[stream[e]] = byte(k + 1)
 				sof = append(sof, e)
 			}
 		case marker >= 0xc2 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc:
-			return 0, 0, 0, nil, false // progressive, lossless or arithmetic
+			return planes, factors, false // progressive, lossless or arithmetic
 		case marker == 0xda:
-			ns := int(stream[seg])
-			for k := range ns {
+			for k := range int(stream[seg]) {
 				sos = append(sos, seg+1+2*k)
 			}
 			// Skip the entropy-coded data to the next marker that is not a restart.
@@ -280,9 +278,19 @@ func jpegComponents(stream []byte) (w, h, c int, pix []byte, ok bool) {
 		pos += 2 + n
 	}
 	if len(sof) != 3 || len(sos) == 0 {
-		return 0, 0, 0, nil, false
+		return planes, factors, false
 	}
-	var planes [3][]uint8
+	hmax, vmax := 0, 0
+	for _, e := range sof {
+		hmax, vmax = max(hmax, int(stream[e+1]>>4)), max(vmax, int(stream[e+1]&15))
+	}
+	for k, e := range sof {
+		h, v := int(stream[e+1]>>4), int(stream[e+1]&15)
+		if h == 0 || v == 0 || hmax%h != 0 || hmax/h != vmax/v || (hmax/h != 1 && hmax/h != 2 && hmax/h != 4 && hmax/h != 8) {
+			return planes, factors, false
+		}
+		factors[k] = hmax / h
+	}
 	for k := range 3 {
 		s := append([]byte(nil), stream...)
 		entries := make([][3]byte, 3)
@@ -296,19 +304,31 @@ func jpegComponents(stream []byte) (w, h, c int, pix []byte, ok bool) {
 		for _, e := range sos {
 			id, known := ids[stream[e]]
 			if !known {
-				return 0, 0, 0, nil, false
+				return planes, factors, false
 			}
 			s[e] = id
 		}
-		img, err := jpegdec.DecodeScaled(s, 1, jpegdec.Options{Channels: 1})
-		if err != nil || img.C != 1 || (k > 0 && (img.W != w || img.H != h)) {
-			return 0, 0, 0, nil, false
+		img, err := jpegdec.DecodeScaled(s, factors[k], jpegdec.Options{Channels: 1})
+		if err != nil || img.C != 1 {
+			return planes, factors, false
 		}
-		w, h, planes[k] = img.W, img.H, img.Pix
+		planes[k] = img
 	}
+	return planes, factors, true
+}
+
+// jpegComponents is jpegPlanes for streams whose components share one sampling: the
+// stored components interleaved.
+func jpegComponents(stream []byte) (w, h, c int, pix []byte, ok bool) {
+	planes, factors, ok := jpegPlanes(stream)
+	if !ok || factors != [3]int{1, 1, 1} || planes[1].W != planes[0].W || planes[2].W != planes[0].W ||
+		planes[1].H != planes[0].H || planes[2].H != planes[0].H {
+		return 0, 0, 0, nil, false
+	}
+	w, h = planes[0].W, planes[0].H
 	pix = make([]byte, w*h*3)
 	for i := range w * h {
-		pix[3*i], pix[3*i+1], pix[3*i+2] = planes[0][i], planes[1][i], planes[2][i]
+		pix[3*i], pix[3*i+1], pix[3*i+2] = planes[0].Pix[i], planes[1].Pix[i], planes[2].Pix[i]
 	}
 	return w, h, 3, pix, true
 }
@@ -341,13 +361,19 @@ func cmykToRGB(k [4]int32) (uint8, uint8, uint8) {
 // through jpegdec too, component by component (jpegComponents), as libtiff asks libjpeg
 // for the components as stored; CMYK (which jpegdec leaves out) through image/jpeg with an
 // Adobe marker that tells it not to convert.
-func tiffJPEG(stream []byte, raw bool) (w, h, c int, pix []byte, err error) {
+func tiffJPEG(stream []byte, mode tiffdec.JPEGMode) (w, h, c int, pix []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("jpeg decoder panic: %v", p)
 		}
 	}()
-	if !raw {
+	raw := mode == tiffdec.JPEGRaw
+	// JPEGReplicate (old-style JPEG): libtiff replicates each chroma sample where libjpeg
+	// upsamples with its triangle filter. The raw chroma planes that replication needs
+	// are not to be had from jpegdec (it refuses a frame whose first component is
+	// subsampled, which jpegPlanes would need), so these files get libjpeg's RGB: up to
+	// 44 levels off at chroma edges.
+	if mode == tiffdec.JPEGToRGB || mode == tiffdec.JPEGReplicate {
 		img, err := jpegdec.DecodeScaled(stream, 1, jpegdec.Options{Channels: 3})
 		if err == nil {
 			return img.W, img.H, 3, img.Pix, nil

@@ -47,11 +47,25 @@ func bytesPer(b int) int {
 	return 4
 }
 
-// JPEGFunc decodes one JPEG stream: a strip or tile with the file's tables. raw asks for
-// the components as they are stored (photometric RGB or CMYK, libtiff's JCS_UNKNOWN
-// output); otherwise YCbCr is converted to RGB as libjpeg does. It returns the size, the
-// number of channels and the 8-bit pixels.
-type JPEGFunc func(stream []byte, raw bool) (w, h, c int, pix []byte, err error)
+// JPEGMode says how a JPEG stream of a TIFF becomes samples, as libtiff does for PIL.
+type JPEGMode int
+
+const (
+	// JPEGToRGB converts YCbCr to RGB in libjpeg (JPEGCOLORMODE_RGB, new-style JPEG).
+	JPEGToRGB JPEGMode = iota
+	// JPEGRaw gives the components as stored (photometric RGB, CMYK or gray: libjpeg's
+	// JCS_UNKNOWN output).
+	JPEGRaw
+	// JPEGReplicate gives RGB from the components at their stored resolution, each
+	// chroma sample replicated over the pixels it covers (old-style JPEG, which PIL reads
+	// through libtiff's TIFFReadRGBA* and its putcontig8bitYCbCr tile functions).
+	JPEGReplicate
+)
+
+// JPEGFunc decodes one JPEG stream: a strip or tile with the file's tables, or an
+// old-style file's whole stream. It returns the size, the number of channels and the
+// 8-bit pixels.
+type JPEGFunc func(stream []byte, mode JPEGMode) (w, h, c int, pix []byte, err error)
 
 // Options are the settings of Decode.
 type Options struct {

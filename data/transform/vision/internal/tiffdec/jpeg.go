@@ -16,7 +16,10 @@ func decodeJPEG(data []byte, l layout, decode JPEGFunc) (Image, error) {
 	if l.Bits != 8 || l.planar != 1 {
 		return Image{}, fmt.Errorf("%w: JPEG compression of %d-bit samples, planar configuration %d", ErrFormat, l.Bits, l.planar)
 	}
-	raw := l.Photometric != 6
+	mode := JPEGToRGB
+	if l.Photometric != 6 {
+		mode = JPEGRaw
+	}
 	c := 3
 	switch l.Photometric {
 	case 6, 2:
@@ -50,7 +53,7 @@ func decodeJPEG(data []byte, l layout, decode JPEGFunc) (Image, error) {
 		if n == 0 || off+n > uint64(len(data)) {
 			n = uint64(len(data)) - off
 		}
-		w, h, pc, pix, err := decode(data[off:off+n], false)
+		w, h, pc, pix, err := decode(data[off:off+n], JPEGReplicate)
 		if err != nil {
 			return Image{}, err
 		}
@@ -68,7 +71,7 @@ func decodeJPEG(data []byte, l layout, decode JPEGFunc) (Image, error) {
 			if off > uint64(len(data)) || n > uint64(len(data))-off {
 				return Image{}, fmt.Errorf("%w: chunk %d of %d bytes at offset %d past the end of the file", ErrFormat, i, n, off)
 			}
-			w, h, pc, pix, err := decode(joinTables(l.tables, data[off:off+n]), raw)
+			w, h, pc, pix, err := decode(joinTables(l.tables, data[off:off+n]), mode)
 			if err != nil {
 				return Image{}, fmt.Errorf("chunk %d at offset %d: %w", i, off, err)
 			}
