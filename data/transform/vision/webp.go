@@ -5,8 +5,9 @@ import (
 )
 
 // decodeWebP decodes the first frame of a WebP file with webpdec, which gives libwebp's
-// pixels (as PIL reads them), then converts to opts.Mode and resizes when asked. Native
-// mode is RGBA when the file declares alpha and RGB otherwise, as in PIL.
+// pixels (as PIL reads them), or with libwebp itself in a -tags libwebp build, then
+// converts to opts.Mode and resizes when asked. Native mode is RGBA when the file declares
+// alpha and RGB otherwise, as in PIL.
 func decodeWebP(data []byte, opts DecodeOptions) (Image, error) {
 	cfg, err := webpdec.DecodeConfig(data)
 	if err != nil {
@@ -23,19 +24,25 @@ func decodeWebP(data []byte, opts DecodeOptions) (Image, error) {
 	if mode == ModeNative {
 		mode = ModeOf(c)
 	}
+	// decode writes the file's c channels into buf: libwebp in a -tags libwebp build for
+	// still images (animations need the canvas logic of webpdec), webpdec otherwise.
+	decode := func(buf []uint8) error {
+		if libwebpAvailable && !opts.PureGo && !cfg.Animated {
+			return decodeLibwebp(data, cfg.W, cfg.H, c, buf)
+		}
+		_, err := webpdec.Decode(data, buf, 0)
+		return err
+	}
 	if mode.Channels() == c {
-		return decodeThenResize(opts.Dst, cfg.H, cfg.W, c, opts.H, opts.W, func(buf []uint8) error {
-			_, err := webpdec.Decode(data, buf, 0)
-			return err
-		})
+		return decodeThenResize(opts.Dst, cfg.H, cfg.W, c, opts.H, opts.W, decode)
 	}
 	scratch := getScratch(cfg.W * cfg.H * c)
 	defer putScratch(scratch)
-	m, err := webpdec.Decode(data, scratch, 0)
-	if err != nil {
+	if err := decode(scratch); err != nil {
 		return Image{}, err
 	}
-	src := Image{H: m.H, W: m.W, C: c, Pix: m.Pix}
+	m := Image{H: cfg.H, W: cfg.W, C: c, Pix: scratch[:cfg.W*cfg.H*c]}
+	src := m
 	return decodeThenResize(opts.Dst, m.H, m.W, mode.Channels(), opts.H, opts.W, func(buf []uint8) error {
 		convertChannels(Image{H: m.H, W: m.W, C: mode.Channels(), Pix: buf}, src)
 		return nil

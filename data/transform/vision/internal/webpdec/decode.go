@@ -27,6 +27,9 @@ type Image struct {
 type Config struct {
 	W, H  int
 	Alpha bool
+	// Animated is set for a file with the VP8X animation flag; Decode gives its first
+	// frame on the canvas.
+	Animated bool
 }
 
 // frame locates the first frame's bitstream chunks inside the file.
@@ -110,7 +113,7 @@ func parse(data []byte) (frame, error) {
 		animationBit = 1 << 1
 		alphaBit     = 1 << 4
 	)
-	f.cfg = Config{W: int(u24(x[4:])) + 1, H: int(u24(x[7:])) + 1, Alpha: x[0]&alphaBit != 0}
+	f.cfg = Config{W: int(u24(x[4:])) + 1, H: int(u24(x[7:])) + 1, Alpha: x[0]&alphaBit != 0, Animated: x[0]&animationBit != 0}
 	if x[0]&animationBit == 0 {
 		f.w, f.h = f.cfg.W, f.cfg.H
 		if err := f.bitstream(cs[1:]); err != nil {
