@@ -32,10 +32,18 @@ func ImageSize(h, w int) Option {
 	})
 }
 
-// ImageMode converts every image to "RGB" (default), "L" (grayscale) or "RGBA".
+// ImageMode converts every image to "RGB" (default), "L" (grayscale) or "RGBA", or with
+// "native" keeps what each file holds, as Ray's mode=None does: 1 channel for gray, 2 for
+// gray with alpha, 3 or 4 for colour, and uint16 samples for 16-bit PNG and TIFF files
+// (vision.ModeNative). One column holds one element type: a block whose files mix 8- and
+// 16-bit samples fails naming two of them, so read such files separately. ImageSize is
+// not supported with "native" for 16-bit and gray+alpha files.
 func ImageMode(mode string) Option {
 	return opt("ImageMode", func(c *config) error {
+		c.imageNative = false
 		switch mode {
+		case "native":
+			c.imageMode, c.imageNative = vision.ModeNative, true
 		case "RGB":
 			c.imageMode = vision.ModeRGB
 		case "L":
@@ -43,7 +51,7 @@ func ImageMode(mode string) Option {
 		case "RGBA":
 			c.imageMode = vision.ModeRGBA
 		default:
-			return fmt.Errorf("ImageMode(%q): want RGB, L or RGBA", mode)
+			return fmt.Errorf("ImageMode(%q): want RGB, L, RGBA or native", mode)
 		}
 		return nil
 	})
@@ -71,6 +79,14 @@ func ImageReducingGap(gap int) Option {
 	return opt("ImageReducingGap", func(c *config) error { c.imageGap = gap; return nil })
 }
 
+// ImageApplyOrientation turns every image upright by its EXIF orientation (JPEG, PNG,
+// WebP) before the resize, as PIL's ImageOps.exif_transpose does. Ray Data and PIL do not
+// by default, and neither does ReadImages; TIFF files are turned by their orientation tag
+// either way, as PIL's TIFF plugin does. See vision.DecodeOptions.ApplyOrientation.
+func ImageApplyOrientation() Option {
+	return opt("ImageApplyOrientation", func(c *config) error { c.imageOrient = true; return nil })
+}
+
 // Shuffle reads files in an order shuffled with seed (Ray's shuffle="files"); the listing
 // finishes before the first file is read.
 func Shuffle(seed uint64) Option {
@@ -94,10 +110,10 @@ const (
 // that cannot be decoded fails the run naming the file; with Context.MaxErroredBlocks set,
 // each file is its own task so a bad one is skipped and listed in Stats. Options: ImageSize,
 // ImageMode, Partitioning, Shuffle, IncludePaths, IgnoreMissingPaths, FileExtensions
-// (default ImageExtensions).
+// (default ImageExtensions), ImageApplyOrientation.
 func ReadImages[P PathList](paths P, opts ...Option) *Dataset {
 	roots := pathsOf(paths)
-	c, err := parseOptions("ReadImages", opts, "ImageSize", "ImageMode", "ImageReducingGap", "Partitioning", "HivePartitioning", "Shuffle", "IncludePaths", "IgnoreMissingPaths", "FileExtensions")
+	c, err := parseOptions("ReadImages", opts, "ImageSize", "ImageMode", "ImageReducingGap", "ImageApplyOrientation", "Partitioning", "HivePartitioning", "Shuffle", "IncludePaths", "IgnoreMissingPaths", "FileExtensions")
 	if err == nil && len(roots) == 0 {
 		err = fmt.Errorf("sluice: ReadImages: no paths given")
 	}
@@ -109,7 +125,7 @@ func ReadImages[P PathList](paths P, opts ...Option) *Dataset {
 			exts = ImageExtensions
 		}
 		src.list = read.ListOptions{Extensions: exts, IgnoreMissing: c.ignoreMiss}
-		if src.cfg.imageMode == 0 {
+		if src.cfg.imageMode == 0 && !src.cfg.imageNative {
 			src.cfg.imageMode = vision.ModeRGB
 		}
 	}
@@ -193,7 +209,7 @@ func (s *imageSource) tasks(p readParams) func(ctx context.Context, yield func(s
 func (s *imageSource) decode(ctx context.Context, mem memory.Allocator, files []read.File, roots []string, emit streaming.Emit) error {
 	h, w, ch := s.cfg.imageH, s.cfg.imageW, s.cfg.imageMode.Channels()
 	var fixed *memory.Buffer // decode straight into the tensor buffer when the size is known
-	if h > 0 {
+	if h > 0 && ch > 0 {
 		fixed = memory.NewResizableBuffer(mem)
 		fixed.Resize(len(files) * h * w * ch)
 		defer func() {
@@ -214,7 +230,7 @@ func (s *imageSource) decode(ctx context.Context, mem memory.Allocator, files []
 			return fmt.Errorf("%s: %w", f.Path, err)
 		}
 		buf = data[:0]
-		opts := vision.DecodeOptions{Mode: s.cfg.imageMode, H: h, W: w, ReducingGap: s.cfg.imageGap}
+		opts := vision.DecodeOptions{Mode: s.cfg.imageMode, H: h, W: w, ReducingGap: s.cfg.imageGap, ApplyOrientation: s.cfg.imageOrient}
 		if fixed != nil {
 			opts.Dst = fixed.Bytes()[i*h*w*ch : (i+1)*h*w*ch]
 		}
@@ -223,7 +239,17 @@ func (s *imageSource) decode(ctx context.Context, mem memory.Allocator, files []
 			return fmt.Errorf("%s: %w", f.Path, err)
 		}
 		if fixed == nil {
-			imgs = append(imgs, tensor.New(img.Pix, img.H, img.W, img.C).Tensor())
+			var t tensor.Tensor
+			if img.Depth == 16 {
+				t = tensor.New(uint16s(img.Pix), img.H, img.W, img.C).Tensor()
+			} else {
+				t = tensor.New(img.Pix, img.H, img.W, img.C).Tensor()
+			}
+			if len(imgs) > 0 && !arrow.TypeEqual(imgs[0].DType, t.DType) {
+				return fmt.Errorf("%s is %v and %s is %v: ImageMode(\"native\") keeps each file's depth, and a column holds one type; read 8- and 16-bit files separately or pick a mode",
+					files[0].Path, imgs[0].DType, f.Path, t.DType)
+			}
+			imgs = append(imgs, t)
 		}
 	}
 	var col arrow.Array
@@ -269,6 +295,15 @@ func (s *imageSource) decode(ctx context.Context, mem memory.Allocator, files []
 		c.Release()
 	}
 	return emit(rec)
+}
+
+// uint16s copies a 16-bit image's little-endian samples into a []uint16.
+func uint16s(pix []byte) []uint16 {
+	out := make([]uint16, len(pix)/2)
+	for i := range out {
+		out[i] = uint16(pix[2*i]) | uint16(pix[2*i+1])<<8
+	}
+	return out
 }
 
 // readAll reads a whole file through the storage layer into buf's memory, grown to the

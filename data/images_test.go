@@ -251,3 +251,124 @@ func TestWriteImagesRoundTrip(t *testing.T) {
 		t.Fatal("wrote gif")
 	}
 }
+
+// writeGray16 writes an h x w 16-bit grayscale PNG with pixel (y, x) = 1000*y + x.
+func writeGray16(t *testing.T, path string, h, w int) {
+	t.Helper()
+	img := image.NewGray16(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetGray16(x, y, color.Gray16{Y: uint16(1000*y + x)})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReadImagesNative(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeGray16(t, filepath.Join(dir, "a.png"), 3, 4)
+	writeGray16(t, filepath.Join(dir, "b.png"), 3, 4)
+	t.Run("16-bit gray stays uint16 with one channel", func(t *testing.T) {
+		b, err := ReadImages(dir, ImageMode("native")).WithContext(testContext(t)).TakeBatch(ctx, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Release()
+		v, err := TensorView[uint16](b, "image")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(v.Shape) != "[2 3 4 1]" || v.At(1, 2, 3, 0) != 2003 {
+			t.Fatalf("shape %v, pixel (2, 3) of image 1 = %d, want 2003", v.Shape, v.At(1, 2, 3, 0))
+		}
+	})
+	t.Run("RGB clamps as PIL's convert does", func(t *testing.T) {
+		rows, err := ReadImages(dir).WithContext(testContext(t)).Take(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pix, err := tensor.ViewOf[uint8](rows[0]["image"].(tensor.Tensor))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// PIL's I;16 to RGB is min(v, 255): pixel (0, 3) is 3, pixel (1, 0) is 1000.
+		if pix.At(0, 3, 0) != 3 || pix.At(1, 0, 1) != 255 {
+			t.Fatalf("got %d and %d, want 3 and 255", pix.At(0, 3, 0), pix.At(1, 0, 1))
+		}
+	})
+	t.Run("8- and 16-bit files in one block fail naming both", func(t *testing.T) {
+		writeImage(t, filepath.Join(dir, "c.png"), 3, 4, 7)
+		_, err := ReadImages(dir, ImageMode("native")).WithContext(testContext(t)).TakeAll(ctx, 0)
+		if err == nil || !strings.Contains(err.Error(), "a.png") || !strings.Contains(err.Error(), "c.png") {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
+
+// TestReadImagesApplyOrientation reads Pillow's hopper_orientation_6.jpg (EXIF orientation
+// 6, stored sideways): as stored by default, as PIL's exif_transpose turns it with the
+// option.
+func TestReadImagesApplyOrientation(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join("..", "testdata", "conformance", "images", "hopper_orientation_6.jpg")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := vision.DecodeBytes(raw, vision.DecodeOptions{Mode: vision.ModeRGB})
+	upright := vision.Orient(stored, 6)
+	for name, tt := range map[string]struct {
+		opts []Option
+		want vision.Image
+	}{
+		"as stored": {nil, stored},
+		"upright":   {[]Option{ImageApplyOrientation()}, upright},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rows, err := ReadImages(path, tt.opts...).WithContext(testContext(t)).Take(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := tensor.ViewOf[uint8](rows[0]["image"].(tensor.Tensor))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got.Shape) != fmt.Sprint([]int{tt.want.H, tt.want.W, 3}) || !bytes.Equal(got.Data, tt.want.Pix) {
+				t.Fatalf("shape %v, want %dx%dx3 (or other pixels)", got.Shape, tt.want.H, tt.want.W)
+			}
+		})
+	}
+}
+
+// TestReadImagesConformanceCorpus reads all of Pillow's Tests/images through ReadImages
+// with bad files tolerated: every file is read or skipped with an error that names it, and
+// nothing panics or leaks (testContext checks the allocator and goroutines).
+func TestReadImagesConformanceCorpus(t *testing.T) {
+	ctx := context.Background()
+	c := testContext(t)
+	c.MaxErroredBlocks = -1
+	dir := filepath.Join("..", "testdata", "conformance", "images")
+	ds := ReadImages(dir, ImageSize(32, 32)).WithContext(c)
+	n, err := ds.Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := ds.Stats()
+	skipped := st.Ops[0].Skipped
+	if n+int64(len(skipped)) != 700 || n < 640 {
+		t.Fatalf("%d images read and %d skipped of 700", n, len(skipped))
+	}
+	for _, s := range skipped {
+		if !strings.Contains(s, filepath.ToSlash(dir)) && !strings.Contains(s, dir) {
+			t.Errorf("skipped without naming the file: %s", s)
+		}
+	}
+	t.Logf("%d read, %d skipped", n, len(skipped))
+}

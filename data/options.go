@@ -58,6 +58,8 @@ type config struct {
 	leftSuffix    *string
 	rightSuffix   *string
 	rightKeys     []string
+	imageNative   bool // ImageMode("native"): vision.ModeNative
+	imageOrient   bool // ImageApplyOrientation
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

@@ -45,7 +45,8 @@ type DecodeOptions struct {
 	// Dst, when its capacity is at least the output's H*W*C bytes, receives the pixels
 	// (for example a slice of a tensor column); otherwise Decode allocates.
 	Dst []uint8
-	// PureGo decodes JPEG with the pure-Go decoder even in a build with the libjpeg tag.
+	// PureGo decodes JPEG and WebP with the pure-Go decoders even in a build with the
+	// libjpeg or libwebp tag.
 	PureGo bool
 	// ReducingGap sets how far a JPEG decode is scaled down inside the inverse DCT (by 1/2,
 	// 1/4 or 1/8, which skips most of the decoding work on large photos) before the exact
@@ -59,6 +60,12 @@ type DecodeOptions struct {
 	//     draft) does.
 	// The differences are measured by go run ./bench/cmd/scalediff bench/data/images/large.
 	ReducingGap int
+	// ApplyOrientation turns the image upright by its EXIF orientation (JPEG, PNG, WebP),
+	// as PIL's ImageOps.exif_transpose does, before any resize: H x W is then the size of
+	// the upright image. PIL and Ray Data do not do this by default, so neither does
+	// Decode. TIFF files are always turned by their orientation tag, as PIL's TIFF plugin
+	// does on load.
+	ApplyOrientation bool
 }
 
 // JPEGDecoder names the JPEG decoder Decode uses in this build: "libjpeg-turbo" when
@@ -86,7 +93,19 @@ func Decode(r io.Reader, opts DecodeOptions) (Image, error) {
 }
 
 // DecodeBytes is Decode on an in-memory encoded image. It does not retain data.
-func DecodeBytes(data []byte, opts DecodeOptions) (Image, error) {
+func DecodeBytes(data []byte, opts DecodeOptions) (img Image, err error) {
+	// The boundary every decoder is called under: the internal decoders are written not to
+	// panic and recover their own, but a panic in any decoder (x/image's, the standard
+	// library's, a future one) must fail this image, not the process.
+	defer func() {
+		if p := recover(); p != nil {
+			img, err = Image{}, fmt.Errorf("sluice: vision: decode: decoder panic: %v", p)
+		}
+	}()
+	return decodeBytes(data, opts)
+}
+
+func decodeBytes(data []byte, opts DecodeOptions) (Image, error) {
 	if len(data) == 0 {
 		return Image{}, fmt.Errorf("sluice: vision: decode: %w: empty input", ErrUnknownFormat)
 	}
@@ -95,6 +114,18 @@ func DecodeBytes(data []byte, opts DecodeOptions) (Image, error) {
 	}
 	if opts.Mode < ModeNative || opts.Mode > ModeRGBA {
 		return Image{}, fmt.Errorf("sluice: vision: decode: unknown mode %v", opts.Mode)
+	}
+	if opts.ApplyOrientation {
+		if o := orientationOf(sniffAll(data), data); o > 1 {
+			return decodeOriented(data, opts, o)
+		}
+	}
+	if format := sniff(data); ownDecoders[format] != nil {
+		img, err := decodeOwn(format, data, opts)
+		if err != nil {
+			return Image{}, fmt.Errorf("sluice: vision: decode %s: %w", format, err)
+		}
+		return img, nil
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
@@ -128,6 +159,79 @@ func DecodeBytes(data []byte, opts DecodeOptions) (Image, error) {
 		return Image{}, fmt.Errorf("sluice: vision: decode %s: %w", format, err)
 	}
 	return img, nil
+}
+
+// ownDecoders are the formats decoded by this package's internal decoders, which give
+// PIL's pixels where the standard and x/image decoders do not.
+var ownDecoders = map[string]func([]byte, DecodeOptions) (Image, error){
+	"webp": decodeWebP,
+	"bmp":  decodeBMP,
+	"gif":  decodeGIF,
+	"png":  decodePNG,
+	"tiff": decodeTIFF,
+}
+
+// sniffAll is sniff that also knows JPEG.
+func sniffAll(data []byte) string {
+	if len(data) >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff {
+		return "jpeg"
+	}
+	return sniff(data)
+}
+
+// decodeOriented decodes at native size, turns the image by orientation o and then
+// resizes it to opts.H x opts.W.
+func decodeOriented(data []byte, opts DecodeOptions, o int) (Image, error) {
+	full := opts
+	full.H, full.W, full.Dst, full.ApplyOrientation = 0, 0, nil, false
+	img, err := DecodeBytes(data, full)
+	if err != nil {
+		return Image{}, err
+	}
+	img = Orient(img, o)
+	if opts.H == 0 || (img.H == opts.H && img.W == opts.W) {
+		if cap(opts.Dst) >= len(img.Pix) {
+			img.Pix = append(opts.Dst[:0], img.Pix...)
+		}
+		return img, nil
+	}
+	if img.Depth == 16 || img.C == 2 {
+		return Image{}, fmt.Errorf("sluice: vision: decode: resizing %d-channel %d-bit images is not supported", img.C, max(img.Depth, 8))
+	}
+	out, err := ResizeTo(opts.Dst, img, opts.H, opts.W, Bilinear)
+	if err != nil {
+		return Image{}, fmt.Errorf("sluice: vision: decode: %w", err)
+	}
+	return out, nil
+}
+
+// sniff names the format of data by its magic bytes, for the formats of ownDecoders.
+func sniff(data []byte) string {
+	switch {
+	case len(data) >= 2 && data[0] == 'B' && data[1] == 'M':
+		return "bmp"
+	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
+		return "webp"
+	case len(data) >= 6 && (string(data[:6]) == "GIF87a" || string(data[:6]) == "GIF89a"):
+		return "gif"
+	case len(data) >= 8 && string(data[:8]) == "\x89PNG\r\n\x1a\n":
+		return "png"
+	case len(data) >= 4 && (string(data[:4]) == "II*\x00" || string(data[:4]) == "MM\x00*" || string(data[:4]) == "II+\x00" || string(data[:4]) == "MM\x00+"):
+		return "tiff"
+	}
+	return ""
+}
+
+// decodeOwn runs one of ownDecoders, turning a panic on hostile input into an error: the
+// decoders are written not to panic, and one file must not take the process down if a
+// case slipped through.
+func decodeOwn(format string, data []byte, opts DecodeOptions) (img Image, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			img, err = Image{}, fmt.Errorf("decoder panic: %v", p)
+		}
+	}()
+	return ownDecoders[format](data, opts)
 }
 
 // decodeGo decodes with the registered pure-Go decoders, converts to opts.Mode and

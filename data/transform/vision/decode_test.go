@@ -235,3 +235,15 @@ func TestYCbCrTables(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodePanicContained checks the boundary DecodeBytes puts around every decoder: a
+// decoder that panics fails the image with an error, the caller lives.
+func TestDecodePanicContained(t *testing.T) {
+	saved := ownDecoders["bmp"]
+	defer func() { ownDecoders["bmp"] = saved }()
+	ownDecoders["bmp"] = func([]byte, DecodeOptions) (Image, error) { panic("boom") }
+	_, err := DecodeBytes([]byte("BM not really a bitmap"), DecodeOptions{})
+	if err == nil || !strings.Contains(err.Error(), "decoder panic: boom") || !strings.HasPrefix(err.Error(), "sluice: vision: decode") {
+		t.Fatalf("got %v", err)
+	}
+}

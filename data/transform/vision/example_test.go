@@ -45,3 +45,32 @@ func ExampleThumbnailSize() {
 	fmt.Println(h, w)
 	// Output: 48 64
 }
+
+// A 16-bit grayscale TIFF (from Pillow's test images) in ModeNative keeps its uint16
+// samples and one channel, as np.asarray(Image.open(f)) does; in RGB it is what PIL's
+// convert("RGB") gives: the samples clamped to 255.
+func ExampleDecodeBytes_native() {
+	data, err := os.ReadFile("../../../testdata/conformance/images/16bit.cropped.tif")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	native, err := vision.DecodeBytes(data, vision.DecodeOptions{Mode: vision.ModeNative})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	first := uint16(native.Pix[0]) | uint16(native.Pix[1])<<8 // little-endian samples
+	rgb, _ := vision.DecodeBytes(data, vision.DecodeOptions{Mode: vision.ModeRGB})
+	fmt.Printf("native %dx%dx%d at %d bits, first sample %d; RGB first pixel %v\n", native.H, native.W, native.C, native.Depth, first, rgb.Pix[:3])
+	// Output: native 64x64x1 at 16 bits, first sample 480; RGB first pixel [255 255 255]
+}
+
+// Orient turns an image by its EXIF orientation; 6 is a photo taken with the camera turned
+// a quarter clockwise, shown upright by a quarter turn clockwise.
+func ExampleOrient() {
+	img := vision.Image{H: 2, W: 3, C: 1, Pix: []uint8("abcdef")}
+	up := vision.Orient(img, 6)
+	fmt.Printf("%dx%d %s\n", up.H, up.W, up.Pix)
+	// Output: 3x2 daebfc
+}
