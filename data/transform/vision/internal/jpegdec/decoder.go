@@ -126,7 +126,8 @@ func (d *decoder) checkColor() error {
 
 // block holds one block's coefficients (or a quantization table). It is padded to 128
 // entries so that the block decoder's indexes, masked with &127, need no bounds checks; a
-// corrupt run past the 64th coefficient writes to entry 64 and reads zero quantizers.
+// corrupt run past the 64th coefficient lands in entry 63 as in libjpeg (natural), and a
+// quantization table repeats its last entry in the padding for it.
 type block [2 * blockSize]int32
 
 // decoder is one decode's state. The Huffman tables and the scratch buffers survive in
@@ -159,6 +160,11 @@ type state struct {
 
 	ri     int   // restart interval in MCUs
 	eobRun int32 // End-of-Band run, specified in section G.1.2.2
+	// nextRestart is the number (0-7) of the restart marker due next in the scan.
+	nextRestart int
+	// insufficient is libjpeg's insufficient_data: the scan's data hit a marker, and
+	// the MCUs up to the next restart marker are not decoded.
+	insufficient bool
 	// quant are the quantization tables in zig-zag order.
 	quant [maxTq + 1]block
 	br    bitReader

@@ -62,6 +62,20 @@ func withDHTCounts(data []byte, n byte) []byte {
 	return append(out, data[i+22:]...)
 }
 
+// withDRI inserts a restart interval of ri MCUs before the SOS.
+func withDRI(data []byte, ri int) []byte {
+	i := bytes.Index(data, []byte{0xff, 0xda})
+	out := append([]byte(nil), data[:i]...)
+	out = append(out, 0xff, 0xdd, 0, 4, byte(ri>>8), byte(ri))
+	return append(out, data[i:]...)
+}
+
+// withDCSymbol makes the symbol of the first DHT's (the DC table's) only code sym.
+func withDCSymbol(data []byte, sym byte) []byte {
+	i := bytes.Index(data, []byte{0xff, 0xc4})
+	return patched(data, i+21, sym)
+}
+
 func TestDecodeErrors(t *testing.T) {
 	good := readFile(t, "testdata/b420_q90.jpg")
 	sof := sofOffset(t, good)
@@ -91,7 +105,11 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "over MaxPixels", data: patched(good, sof+1, 0xff, 0xff, 0xff, 0xff), wantIs: ErrTooLarge},
 		{name: "small MaxPixels", data: good, opts: Options{MaxPixels: 100}, wantIs: ErrTooLarge},
 		{name: "huge frame, no data", data: header(65535, 65535, []byte{0x00, 0xff, 0xd9}), opts: Options{MaxPixels: -1}, wantMsg: "cannot hold"},
-		{name: "marker inside scan", data: header(64, 64, append(append(make([]byte, 8), 0xff, 0xd0), make([]byte, 40)...)), wantMsg: "short Huffman data"},
+		// libjpeg decodes past a marker inside a scan (grey from there on), but this file
+		// then ends without EOI: truncated, as for libjpeg and PIL.
+		{name: "marker inside scan, no EOI", data: header(64, 64, append(append(make([]byte, 8), 0xff, 0xd0), make([]byte, 40)...)), wantMsg: "missing EOI"},
+		{name: "restart interval cut short", data: withDRI(header(64, 64, []byte{0, 0, 0, 0, 0xff, 0xd0, 0, 0, 0, 0, 0xff, 0xd1, 0, 0, 0, 0}), 16), wantMsg: "short Huffman data"},
+		{name: "bad DC table", data: withDCSymbol(header(8, 8, []byte{0, 0xff, 0xd9}), 16), wantMsg: "bad DC Huffman table"},
 		{name: "undefined Huffman table", data: withScanTables(header(8, 8, []byte{0, 0xff, 0xd9}), 0x11), wantMsg: "uninitialized Huffman table"},
 		{name: "bad Huffman lengths", data: withDHTCounts(header(8, 8, []byte{0, 0xff, 0xd9}), 3), wantMsg: "bad Huffman code lengths"},
 	} {

@@ -57,24 +57,27 @@ var rangeLimit = func() (t [rangeMask + 1]uint8) {
 	return t
 }()
 
+// natural is unzig extended to 128 entries the way libjpeg extends jpeg_natural_order:
+// a zig-zag index past 63, which only a corrupt run reaches, maps to the last coefficient.
+var natural = func() (t [2 * blockSize]uint8) {
+	for z := range t {
+		t[z] = unzig[min(z, blockSize-1)]
+	}
+	return t
+}()
+
 // zinfo[z] describes zig-zag position z for the block decoder: the natural-order index in
 // the low byte, the bit of its column in bits 8-15 (a column with any nonzero coefficient)
 // and, unless it is in row 0, again in bits 16-23 (a column with a nonzero AC coefficient
 // below the DC row). OR-ing zinfo over a block's nonzero coefficients gives the masks
-// idct8 uses to skip zero columns and rows. Entries 64 and up absorb corrupt runs.
+// idct8 uses to skip zero columns and rows. Entries 64 and up are entry 63 (natural).
 var zinfo = func() (t [2 * blockSize]uint32) {
 	for z := range t {
-		u := uint32(blockSize) // a corrupt run's harmless slot
-		if z < blockSize {
-			u = uint32(unzig[z])
-		}
-		t[z] = u
-		if u < blockSize {
-			col := uint32(1) << (u % 8)
-			t[z] |= col << 8
-			if u >= 8 {
-				t[z] |= col << 16
-			}
+		u := uint32(natural[z])
+		col := uint32(1) << (u % 8)
+		t[z] = u | col<<8
+		if u >= 8 {
+			t[z] |= col << 16
 		}
 	}
 	return t

@@ -11,7 +11,6 @@ package jpegdec
 // (quantized, natural order); reconstructProgressive turns them into pixels after the
 // last scan.
 func (d *decoder) decodeProgressive(scan []scanComp, zigStart, zigEnd int, ah, al uint) error {
-	d.dcPred = [maxComponents]int32{}
 	br := &d.br
 	return d.mcuWalk(scan, func(sc *scanComp, bx, by int) error {
 		ci := sc.ci
@@ -23,14 +22,9 @@ func (d *decoder) decodeProgressive(scan []scanComp, zigStart, zigEnd int, ah, a
 		zig := zigStart
 		if zig == 0 {
 			zig++
-			// Decode the DC coefficient, as specified in section F.2.2.1.
-			value, err := br.decodeHuffman(&d.huff[dcTable][sc.td])
-			if err != nil {
-				return err
-			}
-			if value > 16 {
-				return unsupported("excessive DC component")
-			}
+			// Decode the DC coefficient, as specified in section F.2.2.1; processSOS
+			// has checked that the table's symbols are at most 15.
+			value := br.decodeHuffman(&d.huff[dcTable][sc.td])
 			d.dcPred[ci] += br.receiveExtend(uint(value))
 			b[0] = int16(d.dcPred[ci] << al)
 		}
@@ -47,7 +41,8 @@ func (d *decoder) decodeProgressive(scan []scanComp, zigStart, zigEnd int, ah, a
 
 // decodeACFirst decodes the AC coefficients zigStart..zigEnd of a first (not refining)
 // progressive scan, as specified in section G.1.2.2, with decodeBlock's local bit buffer
-// and one-step look-ups.
+// and one-step look-ups. As libjpeg's decode_mcu_AC_first does, a run past zigEnd
+// (corrupt data) still stores its coefficient, past 63 in the last one.
 func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, al uint) error {
 	br := &d.br
 	acc, n := br.acc, br.n
@@ -61,10 +56,7 @@ func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEn
 			l := uint(f & 0xff)
 			acc <<= l
 			n -= l
-			if k > zigEnd {
-				break
-			}
-			b[unzig[k&63]&63] = int16((f >> 16) << al)
+			b[natural[k&127]] = int16((f >> 16) << al)
 			k++
 			continue
 		}
@@ -76,12 +68,8 @@ func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEn
 			rs = uint(v >> 8)
 		} else {
 			br.acc, br.n = acc, n
-			sym, err := br.decodeHuffmanSlow(h)
-			if err != nil {
-				return err
-			}
+			rs = uint(br.decodeHuffmanSlow(h))
 			acc, n = br.acc, br.n
-			rs = uint(sym)
 		}
 		r, s := int(rs>>4), rs&0x0f
 		if s == 0 {
@@ -100,10 +88,7 @@ func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEn
 			break
 		}
 		k += r
-		if k > zigEnd {
-			break
-		}
-		b[unzig[k&63]&63] = int16(extend(uint32(acc>>(64-s)), s) << al)
+		b[natural[k&127]] = int16(extend(uint32(acc>>(64-s)), s) << al)
 		acc <<= s
 		n -= s
 		k++
@@ -112,8 +97,22 @@ func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEn
 	return nil
 }
 
+// refineCoef applies one correction bit to a nonzero coefficient c as libjpeg does: a 1
+// moves it one step of delta away from zero, unless that bit is already set.
+func refineCoef(c, delta int16, bit uint64) int16 {
+	if bit == 0 || c&delta != 0 {
+		return c
+	}
+	if c >= 0 {
+		return c + delta
+	}
+	return c - delta
+}
+
 // refine decodes a successive approximation refinement block, as specified in
-// section G.1.2, with the bit buffer in locals.
+// section G.1.2, with the bit buffer in locals. Corrupt data is handled as libjpeg's
+// decode_mcu_AC_refine does: a new coefficient of a size other than 1 counts as 1, and
+// one whose run goes past zigEnd lands just past it.
 func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, delta int16) error {
 	br := &d.br
 	// Refining a DC component is trivial.
@@ -140,43 +139,33 @@ func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, 
 				rs = uint(v >> 8)
 			} else {
 				br.acc, br.n = acc, n
-				sym, err := br.decodeHuffmanSlow(h)
-				if err != nil {
-					return err
-				}
+				rs = uint(br.decodeHuffmanSlow(h))
 				acc, n = br.acc, br.n
-				rs = uint(sym)
 			}
 			r, s := int(rs>>4), rs&0x0f
 			z := int16(0)
-			switch s {
-			case 0:
-				if r != 0x0f {
-					run := int32(1) << r
-					if r > 0 { // n >= 32-16 bits remain for r <= 14
-						run |= int32(acc >> (64 - uint(r)))
-						acc <<= uint(r)
-						n -= uint(r)
-					}
-					d.eobRun = run
-					break loop
-				}
-			case 1:
+			if s != 0 {
 				z = delta
 				if acc>>63 == 0 {
 					z = -z
 				}
 				acc <<= 1
 				n--
-			default:
-				br.acc, br.n = acc, n
-				return FormatError("unexpected Huffman code")
+			} else if r != 0x0f {
+				run := int32(1) << r
+				if r > 0 { // n >= 32-16 bits remain for r <= 14
+					run |= int32(acc >> (64 - uint(r)))
+					acc <<= uint(r)
+					n -= uint(r)
+				}
+				d.eobRun = run
+				break loop
 			}
 			// Refine the nonzero coefficients up to the r+1st zero one (or, for a ZRL,
 			// the 16th), where z goes.
 			nz := r
 			for ; zig <= zigEnd; zig++ {
-				u := unzig[zig&63] & 63
+				u := natural[zig]
 				c := b[u]
 				if c == 0 {
 					if nz == 0 {
@@ -188,23 +177,12 @@ func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, 
 				if n == 0 {
 					acc, n = br.fill(acc, n)
 				}
-				bit := acc >> 63
+				b[u] = refineCoef(c, delta, acc>>63)
 				acc <<= 1
 				n--
-				if bit != 0 {
-					if c >= 0 {
-						b[u] = c + delta
-					} else {
-						b[u] = c - delta
-					}
-				}
-			}
-			if zig > zigEnd {
-				br.acc, br.n = acc, n
-				return FormatError("too many coefficients")
 			}
 			if z != 0 {
-				b[unzig[zig&63]&63] = z
+				b[natural[zig]] = z
 			}
 		}
 	}
@@ -212,7 +190,7 @@ func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, 
 		// Inside an end-of-band run only the nonzero coefficients are refined.
 		d.eobRun--
 		for ; zig <= zigEnd; zig++ {
-			u := unzig[zig&63] & 63
+			u := natural[zig]
 			c := b[u]
 			if c == 0 {
 				continue
@@ -220,16 +198,9 @@ func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, 
 			if n == 0 {
 				acc, n = br.fill(acc, n)
 			}
-			bit := acc >> 63
+			b[u] = refineCoef(c, delta, acc>>63)
 			acc <<= 1
 			n--
-			if bit != 0 {
-				if c >= 0 {
-					b[u] = c + delta
-				} else {
-					b[u] = c - delta
-				}
-			}
 		}
 	}
 	br.acc, br.n = acc, n

@@ -196,6 +196,9 @@ func (d *decoder) processDQT(s []byte) error {
 		default:
 			return FormatError("bad Pq value")
 		}
+		for i := blockSize; i < len(q); i++ {
+			q[i] = q[blockSize-1]
+		}
 	}
 	return nil
 }
