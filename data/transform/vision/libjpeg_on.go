@@ -38,7 +38,7 @@ static void sluice_emit_message(j_common_ptr cinfo, int level) {
 // space (channels 0 = native: 1 for grayscale files, else 3) and scale 1/denom, and
 // reports the output size and channels. When out is not NULL it then decodes into out,
 // which holds out_len bytes. It returns 0 on success, 2 when the colour space needs the
-// Go decoder (CMYK), 3 when the data ends early and 1 on other errors, with the message
+// Go decoder (CMYK or YCCK), 3 when the data ends early and 1 on other errors, with the message
 // in msg.
 static int sluice_jpeg_decode(const unsigned char *data, unsigned long len, int channels, int denom,
 		unsigned char *out, size_t out_len, int *w, int *h, int *c, char *msg, size_t msglen) {
@@ -112,6 +112,8 @@ import (
 	"image"
 	"io"
 	"unsafe"
+
+	"github.com/sluicedata/sluice/data/transform/vision/internal/jpegdec"
 )
 
 // libjpegAvailable reports whether this build decodes JPEG with libjpeg-turbo (build tag
@@ -147,7 +149,13 @@ func decodeLibjpeg(data []byte, cfg image.Config, opts DecodeOptions) (Image, er
 	denom := dctScale(cfg.Height, cfg.Width, opts.H, opts.W, opts.ReducingGap)
 	h, w, c, err := libjpegCall(data, opts.Mode.Channels(), denom, nil)
 	if errors.Is(err, errUseGo) {
-		return decodeGo(data, opts, "jpeg")
+		// CMYK and YCCK: jpegdec converts them as PIL does (libjpeg's CMYK, then PIL's
+		// cmyk2rgb), which libjpeg alone cannot.
+		img, err := decodeJPEGGo(data, cfg, opts)
+		if errors.Is(err, jpegdec.ErrUnsupported) {
+			return decodeGo(data, opts, "jpeg")
+		}
+		return img, err
 	}
 	if err != nil {
 		return Image{}, err

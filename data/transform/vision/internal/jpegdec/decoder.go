@@ -34,7 +34,7 @@ type Image struct {
 // Config is what the frame header says about a JPEG.
 type Config struct {
 	Width, Height int
-	// Components is 1 (grayscale) or 3 (YCbCr).
+	// Components is 1 (grayscale), 3 (YCbCr or RGB) or 4 (CMYK or YCCK).
 	Components int
 	// Progressive reports a progressive (SOF2) JPEG.
 	Progressive bool
@@ -116,13 +116,9 @@ func ScaledSize(w, h, denom int) (int, int) {
 	return (w + denom - 1) / denom, (h + denom - 1) / denom
 }
 
-// checkColor rejects colour models this package leaves to image/jpeg.
-func (d *decoder) checkColor() error {
-	if d.nComp == 3 && d.isRGB() {
-		return unsupported("RGB (not YCbCr) colour")
-	}
-	return nil
-}
+// checkColor rejects colour models this package leaves to image/jpeg: none today, as
+// processSOF refuses the sampling factors it does not upsample.
+func (d *decoder) checkColor() error { return nil }
 
 // block holds one block's coefficients (or a quantization table). It is padded to 128
 // entries so that the block decoder's indexes, masked with &127, need no bounds checks; a
@@ -223,7 +219,10 @@ func (d *decoder) setup() error {
 	if err := d.checkColor(); err != nil {
 		return err
 	}
-	d.hmax, d.vmax = d.comp[0].h, d.comp[0].v
+	d.hmax, d.vmax = 1, 1
+	for _, c := range d.comp[:d.nComp] {
+		d.hmax, d.vmax = max(d.hmax, c.h), max(d.vmax, c.v)
+	}
 	d.mxx = (d.width + 8*d.hmax - 1) / (8 * d.hmax)
 	d.myy = (d.height + 8*d.vmax - 1) / (8 * d.vmax)
 	minBS := 8 / d.denom

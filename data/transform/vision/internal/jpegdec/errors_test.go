@@ -97,7 +97,6 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "no EOI", data: good[:len(good)-2], wantMsg: "missing EOI"},
 		{name: "bad denominator", data: good, denom: 3, wantMsg: "scale denominator 3"},
 		{name: "bad channels", data: good, opts: Options{Channels: 2}, wantMsg: "2 channels"},
-		{name: "CMYK", data: readFile(t, "../../testdata/small_cmyk.jpg"), wantIs: ErrUnsupported},
 		{name: "12-bit", data: patched(good, sof, 12), wantIs: ErrUnsupported},
 		{name: "4:4:0", data: patched(good, sof+7, 0x12), wantIs: ErrUnsupported},
 		{name: "arithmetic coding", data: patched(good, sof-3, 0xc9), wantIs: ErrUnsupported},

@@ -110,10 +110,13 @@ func (d *decoder) processSOS(s []byte) error {
 		if d.progressive {
 			bitsPerBlock = 1
 		}
-		blocks := 0
+		blocks, hmax, vmax := 0, 1, 1
+		for _, c := range d.comp[:d.nComp] {
+			hmax, vmax = max(hmax, c.h), max(vmax, c.v)
+		}
 		for _, sc := range scan[:nComp] {
 			c := d.comp[sc.ci]
-			blocks += (d.width*c.h + 8*d.comp[0].h - 1) / (8 * d.comp[0].h) * ((d.height*c.v + 8*d.comp[0].v - 1) / (8 * d.comp[0].v))
+			blocks += (d.width*c.h + 8*hmax - 1) / (8 * hmax) * ((d.height*c.v + 8*vmax - 1) / (8 * vmax))
 		}
 		if avail := 8 * (len(d.data) - d.pos); blocks > avail/bitsPerBlock {
 			return FormatError(fmt.Sprintf("%d bytes of scan data cannot hold %d blocks", len(d.data)-d.pos, blocks))
