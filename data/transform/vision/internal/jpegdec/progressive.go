@@ -228,10 +228,16 @@ func (d *decoder) reconstructProgressive() {
 				i := (by*stride + bx) * blockSize
 				c := (*[blockSize]int16)(d.coefs[ci][i : i+blockSize])
 				mask := uint32(0)
+				big := false
 				for u, v := range c {
-					d.blk[u] = int32(v) * qn[u]
+					x := int32(v) * qn[u]
+					d.blk[u] = x
 					nonzero := uint32(int32(v)|-int32(v)) >> 31
 					mask |= info[u] & -nonzero
+					big = big || uint32(x+smallAC) > 2*smallAC && u != 0
+				}
+				if big || uint32(d.blk[0]+smallDC) > 2*smallDC {
+					mask |= bigBlock
 				}
 				d.storeBlock(ci, bx, by, &d.blk, mask)
 			}

@@ -411,7 +411,7 @@ func (d *decoder) storeBlock(ci, bx, by int, blk *block, mask uint32) {
 	out := d.planes[ci][off : off+(bs-1)*stride+bs]
 	switch bs {
 	case 8:
-		if mask == 0 {
+		if mask&^bigBlock == 0 {
 			idctDC8(blk[0], out, stride)
 		} else {
 			idct8(blk, out, stride, mask)
@@ -482,6 +482,9 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 	acc, n, pos = br.decodeDC(acc, n, pos, dch, pred)
 	blk[0] = int32(int16(*pred)) * q[0]
 	mask := uint32(0)
+	if uint32(blk[0]+smallDC) > 2*smallDC {
+		mask = bigBlock
+	}
 	for k := 1; k < blockSize; {
 		if n < 32 {
 			var ok bool
@@ -498,8 +501,12 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 			acc <<= l
 			n -= l
 			z := zinfo[k&127]
-			blk[z&127] = (f >> 16) * q[k&127]
+			v := (f >> 16) * q[k&127]
+			blk[z&127] = v
 			mask |= z
+			if uint32(v+smallAC) > 2*smallAC {
+				mask |= bigBlock
+			}
 			k++
 			continue
 		}
@@ -524,8 +531,12 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 		}
 		k += r
 		z := zinfo[k&127]
-		blk[z&127] = extend(uint32(acc>>(64-s)), s) * q[k&127]
+		v := extend(uint32(acc>>(64-s)), s) * q[k&127]
+		blk[z&127] = v
 		mask |= z
+		if uint32(v+smallAC) > 2*smallAC {
+			mask |= bigBlock
+		}
 		acc <<= s
 		n -= s
 		k++
