@@ -21,7 +21,7 @@ const lutBits = 10
 
 // skipBits is the log-2 size of the AC skip tables: the AC symbols of a block whose
 // coefficients a 1/8-scaled decode never reads are consumed up to skipBits bits at a time.
-const skipBits = 12
+const skipBits = 13
 
 // huffman is a Huffman decoder, specified in section C.
 type huffman struct {

@@ -320,14 +320,18 @@ func (d *decoder) skipScan() {
 	}
 }
 
-// seqBlock is one block of a sequential scan's MCU: its component, position in the MCU
-// (in blocks) and tables.
+// seqBlock is one block of a sequential scan's MCU: its component, tables, output block
+// size and offset in the MCU (in blocks), resolved once per scan.
 type seqBlock struct {
 	ci     int
+	h, v   int // the component's blocks per MCU across and down (1, 1 in a single-component scan)
 	dx, dy int
+	bs     int
 	dc, ac *huffman
 	q      *block
 	pred   *int32
+	plane  []byte
+	stride int
 }
 
 // decodeSequential decodes a baseline or extended sequential scan, putting each block
@@ -352,7 +356,9 @@ func (d *decoder) decodeSequential(scan []scanComp) error {
 		}
 		for y := 0; y < v; y++ {
 			for x := 0; x < h; x++ {
-				blocks[nb] = seqBlock{ci: ci, dx: x, dy: y, dc: &d.huff[dcTable][sc.td], ac: ac, q: &d.quant[d.comp[ci].tq], pred: &d.dcPred[ci]}
+				blocks[nb] = seqBlock{ci: ci, h: h, v: v, dx: x, dy: y, bs: d.bs[ci],
+					dc: &d.huff[dcTable][sc.td], ac: ac, q: &d.quant[d.comp[ci].tq], pred: &d.dcPred[ci],
+					plane: d.planes[ci], stride: d.strides[ci]}
 				nb++
 			}
 		}
@@ -364,38 +370,28 @@ func (d *decoder) decodeSequential(scan []scanComp) error {
 				return err
 			}
 			mcu++
+			if d.insufficient {
+				// libjpeg leaves the blocks of an MCU it no longer decodes zero.
+				for i := range blocks[:nb] {
+					b := &blocks[i]
+					d.storeBlock(b.ci, mx*b.h+b.dx, my*b.v+b.dy, &d.blk, 0)
+				}
+				continue
+			}
 			for i := range blocks[:nb] {
 				b := &blocks[i]
-				h, v := d.comp[b.ci].h, d.comp[b.ci].v
-				if len(scan) == 1 {
-					h, v = 1, 1
-				}
-				bx, by := mx*h+b.dx, my*v+b.dy
-				if d.insufficient {
-					// libjpeg leaves the blocks of an MCU it no longer decodes zero.
-					d.storeBlock(b.ci, bx, by, &d.blk, 0)
+				bx, by := mx*b.h+b.dx, my*b.v+b.dy
+				if b.bs == 1 {
+					dc := d.decodeDCOnly(b.pred, b.dc, b.ac)
+					b.plane[by*b.stride+bx] = rangeLimit[((int32(int16(dc))*b.q[0]+4)>>3)&rangeMask]
 					continue
 				}
-				if d.bs[b.ci] == 1 {
-					dc, err := d.decodeDCOnly(b.pred, b.dc, b.ac)
-					if err != nil {
-						return err
-					}
-					stride := d.strides[b.ci]
-					d.planes[b.ci][by*stride+bx] = rangeLimit[((int32(int16(dc))*b.q[0]+4)>>3)&rangeMask]
-					continue
-				}
-				mask, err := d.decodeBlock(&d.blk, b.pred, b.dc, b.ac, b.q)
-				if err != nil {
-					return err
-				}
+				mask := d.decodeBlock(&d.blk, b.pred, b.dc, b.ac, b.q)
 				d.storeBlock(b.ci, bx, by, &d.blk, mask)
 				clear(d.blk[:blockSize])
 			}
-			if !d.insufficient {
-				if err := d.endMCU(); err != nil {
-					return err
-				}
+			if err := d.endMCU(); err != nil {
+				return err
 			}
 		}
 	}
@@ -467,7 +463,7 @@ func (br *bitReader) decodeDC(acc uint64, n uint, pos int, dch *huffman, pred *i
 // with only a DC coefficient). This is the hot loop: the bit buffer lives in locals, and an
 // AC coefficient whose code and value fit in lutBits bits decodes with one table look-up.
 // Like libjpeg, it stores a run past the 64th coefficient (corrupt data) in the last one.
-func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *block) (uint32, error) {
+func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *block) uint32 {
 	br := &d.br
 	acc, n := br.acc, br.n
 	data, pos := br.data, br.pos
@@ -486,7 +482,9 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 		mask = bigBlock
 	}
 	for k := 1; k < blockSize; {
-		if n < 32 {
+		// A one-step coefficient needs lutBits valid bits, a symbol with its value 31
+		// (as in decodeDCOnly).
+		if n < lutBits {
 			var ok bool
 			if pos, acc, n, ok = refill(data, pos, acc, n); !ok {
 				br.pos = pos
@@ -509,6 +507,15 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 			}
 			k++
 			continue
+		}
+		if n < 32 {
+			var ok bool
+			if pos, acc, n, ok = refill(data, pos, acc, n); !ok {
+				br.pos = pos
+				acc, n = br.fillSlow(acc, n)
+				pos = br.pos
+			}
+			p = acc >> (64 - lutBits)
 		}
 		var rs uint
 		if v := ach.lut[p]; v != 0 {
@@ -542,7 +549,7 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 		k++
 	}
 	br.acc, br.n, br.pos = acc, n, pos
-	return mask &^ 0xff, nil
+	return mask &^ 0xff
 }
 
 // decodeDCOnly decodes one sequential block of a component output at 1x1 per block,
@@ -551,7 +558,7 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 // drops them one by one). An entry is used only when it cannot run past the block's end:
 // k+adv <= 64, or < 64 when it ends in an end of block, which is read only below 64.
 // Near the end of a block, and for long codes, symbols are taken one at a time.
-func (d *decoder) decodeDCOnly(pred *int32, dch, ach *huffman) (int32, error) {
+func (d *decoder) decodeDCOnly(pred *int32, dch, ach *huffman) int32 {
 	br := &d.br
 	acc, n := br.acc, br.n
 	data, pos := br.data, br.pos
@@ -565,7 +572,9 @@ func (d *decoder) decodeDCOnly(pred *int32, dch, ach *huffman) (int32, error) {
 	}
 	acc, n, pos = br.decodeDC(acc, n, pos, dch, pred)
 	for k := 1; k < blockSize; {
-		if n < 32 {
+		// A skip entry needs skipBits valid bits, a single symbol with its value 31:
+		// refilling only for what the next step needs halves the refills.
+		if n < skipBits {
 			var ok bool
 			if pos, acc, n, ok = refill(data, pos, acc, n); !ok {
 				br.pos = pos
@@ -583,6 +592,14 @@ func (d *decoder) decodeDCOnly(pred *int32, dch, ach *huffman) (int32, error) {
 				break
 			}
 			continue
+		}
+		if n < 32 {
+			var ok bool
+			if pos, acc, n, ok = refill(data, pos, acc, n); !ok {
+				br.pos = pos
+				acc, n = br.fillSlow(acc, n)
+				pos = br.pos
+			}
 		}
 		var rs uint
 		if v := ach.lut[acc>>(64-lutBits)]; v != 0 {
@@ -608,7 +625,7 @@ func (d *decoder) decodeDCOnly(pred *int32, dch, ach *huffman) (int32, error) {
 		n -= s
 	}
 	br.acc, br.n, br.pos = acc, n, pos
-	return *pred, nil
+	return *pred
 }
 
 // extend is EXTEND of section F.2.2.1: the s-bit value v as a signed coefficient.
