@@ -145,6 +145,17 @@ func idctDC8(dc int32, out []byte, stride int) {
 // 0 take pass 1's short cut, and when columns 4-7 (or 1-7) are all zero pass 2 drops
 // their terms. Dropped terms are zero, so this is exact.
 func idct8(in *block, out []byte, stride int, mask uint32) {
+	if useAVX2 {
+		_ = out[7*stride+7]
+		idct8AVX2(&in[0], &out[0], stride, mask>>16&0xff == 0)
+		return
+	}
+	idct8Go(in, out, stride, mask)
+}
+
+// idct8Go is idct8 in Go: idct8Small for small coefficients, the SIMD arithmetic below
+// for the others.
+func idct8Go(in *block, out []byte, stride int, mask uint32) {
 	if mask&bigBlock == 0 {
 		idct8Small(in, out, stride, mask)
 		return

@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package jpegdec
+
+// useAVX2 is false in this build: idct8 runs idct8Go.
+const useAVX2 = false
+
+func idct8AVX2(in *int32, out *byte, stride int, acZero bool) {
+	panic("jpegdec: no AVX2 IDCT in this build")
+}
