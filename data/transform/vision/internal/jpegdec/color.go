@@ -52,7 +52,21 @@ func (d *decoder) writeOutput(img Image) {
 		out := img.Pix[y*w*3 : (y+1)*w*3]
 		switch {
 		case uh == 1 && uv == 1:
-			yccRow(out, yrow, chromaRow(cbP, y), chromaRow(crP, y))
+			yccRowFast(out, yrow, chromaRow(cbP, y), chromaRow(crP, y))
+		case useAVX2 && uh == 2 && uv == 2 && fancy:
+			// Upsample each chroma row, then convert with the AVX2 kernel.
+			r := y / 2
+			nb := r - 1
+			if y%2 == 1 {
+				nb = r + 1
+			}
+			fancyH2V2(cbRow, chromaRow(cbP, r), chromaRow(cbP, nb))
+			fancyH2V2(crRow, chromaRow(crP, r), chromaRow(crP, nb))
+			yccRowFast(out, yrow, cbRow, crRow)
+		case useAVX2 && uh == 2 && uv == 1 && fancy:
+			fancyH2V1(cbRow, chromaRow(cbP, y))
+			fancyH2V1(crRow, chromaRow(crP, y))
+			yccRowFast(out, yrow, cbRow, crRow)
 		case uh == 2 && uv == 2 && fancy:
 			r := y / 2
 			nb := r - 1 // the upper output row of a pair blends with the row above
@@ -219,6 +233,18 @@ func ycc(p *[3]byte, y, cb, cr uint8) {
 	p[0] = clampTab[(yi+int32(uint32(crT))-tabLowBias)&1023]
 	p[1] = clampTab[(yi+int32((crT+cbT)>>48)-tabHighBias)&1023]
 	p[2] = clampTab[(yi+int32(uint32(cbT))-tabLowBias)&1023]
+}
+
+// yccRowFast is yccRow with the AVX2 kernel for whole groups of 16 pixels, where the
+// build and CPU have it.
+func yccRowFast(out, y, cb, cr []byte) {
+	m := 0
+	if useAVX2 && len(y) >= 16 {
+		m = len(y) &^ 15
+		_, _, _ = out[3*m-1], cb[m-1], cr[m-1]
+		yccRGBAVX2(&out[0], &y[0], &cb[0], &cr[0], m)
+	}
+	yccRow(out[3*m:], y[m:], cb[m:], cr[m:])
 }
 
 // yccRow converts one row of full-resolution YCbCr to RGB.

@@ -18,3 +18,35 @@ func TestYCC(t *testing.T) {
 		}
 	}
 }
+
+// TestYCCRowAVX2 holds the AVX2 row conversion to ycc on every (Y, Cb, Cr) triple, 65536
+// pixels a row, and on rows of every length up to 70 (the Go tail).
+func TestYCCRowAVX2(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 kernels in this build or on this CPU")
+	}
+	const n = 1 << 16
+	y, cb, cr := make([]byte, n), make([]byte, n), make([]byte, n)
+	got, want := make([]byte, 3*n), make([]byte, 3*n)
+	for yv := range 256 {
+		for i := range n {
+			y[i], cb[i], cr[i] = uint8(yv), uint8(i), uint8(i>>8)
+		}
+		yccRowFast(got, y, cb, cr)
+		yccRow(want, y, cb, cr)
+		if string(got) != string(want) {
+			t.Fatalf("Y=%d: the AVX2 conversion differs from ycc", yv)
+		}
+	}
+	for m := 0; m <= 70; m++ {
+		for i := range m {
+			y[i], cb[i], cr[i] = uint8(i*37), uint8(i*91), uint8(255-i*13)
+		}
+		g, w := make([]byte, 3*m), make([]byte, 3*m)
+		yccRowFast(g, y[:m], cb[:m], cr[:m])
+		yccRow(w, y[:m], cb[:m], cr[:m])
+		if string(g) != string(w) {
+			t.Fatalf("%d pixels: the AVX2 conversion differs from ycc", m)
+		}
+	}
+}

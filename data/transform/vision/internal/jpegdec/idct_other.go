@@ -8,3 +8,7 @@ const useAVX2 = false
 func idct8AVX2(in *int32, out *byte, stride int, acZero bool) {
 	panic("jpegdec: no AVX2 IDCT in this build")
 }
+
+func yccRGBAVX2(out, y, cb, cr *byte, n int) {
+	panic("jpegdec: no AVX2 colour conversion in this build")
+}
