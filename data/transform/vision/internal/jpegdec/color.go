@@ -60,8 +60,8 @@ func (d *decoder) writeOutput(img Image) {
 			if y%2 == 1 {
 				nb = r + 1
 			}
-			fancyH2V2(cbRow, chromaRow(cbP, r), chromaRow(cbP, nb))
-			fancyH2V2(crRow, chromaRow(crP, r), chromaRow(crP, nb))
+			fancyH2V2Fast(cbRow, chromaRow(cbP, r), chromaRow(cbP, nb))
+			fancyH2V2Fast(crRow, chromaRow(crP, r), chromaRow(crP, nb))
 			yccRowFast(out, yrow, cbRow, crRow)
 		case useAVX2 && uh == 2 && uv == 1 && fancy:
 			fancyH2V1(cbRow, chromaRow(cbP, y))
@@ -208,6 +208,33 @@ func fancyH2V1(out, in []uint8) {
 	}
 	out[2*n-2] = uint8((int(in[n-1])*3 + int(in[n-2]) + 1) >> 2)
 	out[2*n-1] = in[n-1]
+}
+
+// fancyH2V2Fast is fancyH2V2 with the AVX2 kernel for the interior samples, in groups of
+// 16, where the build and CPU have it; the edges (which repeat the end samples) stay in
+// Go. It needs len(near) > 2.
+func fancyH2V2Fast(out, near, far []byte) {
+	n := len(near)
+	m := 0
+	if useAVX2 && n >= 18 {
+		m = (n - 2) &^ 15 // samples 1..m, which have both neighbours
+		_, _ = out[2*m+1], far[m+1]
+		upH2V2AVX2(&out[2], &near[1], &far[1], m)
+	}
+	if m == 0 {
+		fancyH2V2(out, near, far)
+		return
+	}
+	t := func(i int) int { return int(near[i])*3 + int(far[i]) }
+	pair := func(i int) {
+		c := t(i) * 3
+		out[2*i] = uint8((c + t(max(i-1, 0)) + 8) >> 4)
+		out[2*i+1] = uint8((c + t(min(i+1, n-1)) + 7) >> 4)
+	}
+	pair(0)
+	for i := m + 1; i < n; i++ {
+		pair(i)
+	}
 }
 
 // yccTerms is libjpeg's ycc_rgb_convert before the clamp.

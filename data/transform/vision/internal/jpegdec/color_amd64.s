@@ -128,3 +128,62 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+DATA w8<>+0(SB)/8, $0x0008000800080008
+DATA w8<>+8(SB)/8, $0x0008000800080008
+DATA w8<>+16(SB)/8, $0x0008000800080008
+DATA w8<>+24(SB)/8, $0x0008000800080008
+GLOBL w8<>(SB), RODATA|NOPTR, $32
+DATA w7<>+0(SB)/8, $0x0007000700070007
+DATA w7<>+8(SB)/8, $0x0007000700070007
+DATA w7<>+16(SB)/8, $0x0007000700070007
+DATA w7<>+24(SB)/8, $0x0007000700070007
+GLOBL w7<>(SB), RODATA|NOPTR, $32
+
+// COLSUM sets T to 3*near+far for the 16 samples at offset OFF of near (SI) and far (BX).
+#define COLSUM(OFF, T, TMP) \
+	VPMOVZXBW OFF(SI), T; \
+	VPMOVZXBW OFF(BX), TMP; \
+	VPADDW    TMP, T, TMP; \
+	VPADDW    T, T, T; \
+	VPADDW    TMP, T, T
+
+// func upH2V2AVX2(out, near, far *byte, n int)
+// libjpeg's h2v2_fancy_upsample for input samples 0..n-1 (n a multiple of 16), reading
+// samples -1 and n: out[2i] = (3t[i] + t[i-1] + 8) >> 4, out[2i+1] = (3t[i] + t[i+1] + 7) >> 4
+// with t = 3*near + far.
+TEXT ·upH2V2AVX2(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ near+8(FP), SI
+	MOVQ far+16(FP), BX
+	MOVQ n+24(FP), DX
+	VMOVDQU w8<>(SB), Y14
+	VMOVDQU w7<>(SB), Y15
+
+uploop:
+	CMPQ DX, $16
+	JLT  updone
+	COLSUM(0, Y0, Y3)
+	COLSUM(-1, Y1, Y3)
+	COLSUM(1, Y2, Y3)
+	VPADDW  Y0, Y0, Y3
+	VPADDW  Y0, Y3, Y3 // 3t
+	VPADDW  Y1, Y3, Y1
+	VPADDW  Y14, Y1, Y1
+	VPSRLW  $4, Y1, Y1 // even
+	VPADDW  Y2, Y3, Y2
+	VPADDW  Y15, Y2, Y2
+	VPSRLW  $4, Y2, Y2 // odd
+	VPUNPCKLWD Y2, Y1, Y4
+	VPUNPCKHWD Y2, Y1, Y5
+	VPACKUSWB  Y5, Y4, Y4
+	VMOVDQU Y4, (DI)
+	ADDQ $32, DI
+	ADDQ $16, SI
+	ADDQ $16, BX
+	SUBQ $16, DX
+	JMP  uploop
+
+updone:
+	VZEROUPPER
+	RET

@@ -50,3 +50,20 @@ func TestYCCRowAVX2(t *testing.T) {
 		}
 	}
 }
+
+// TestFancyH2V2Fast holds the AVX2 upsampling to fancyH2V2 on random rows of every
+// length from 3 to 100.
+func TestFancyH2V2Fast(t *testing.T) {
+	for n := 3; n <= 100; n++ {
+		near, far := make([]byte, n), make([]byte, n)
+		for i := range n {
+			near[i], far[i] = uint8(i*97+n), uint8(255-i*31)
+		}
+		got, want := make([]byte, 2*n), make([]byte, 2*n)
+		fancyH2V2Fast(got, near, far)
+		fancyH2V2(want, near, far)
+		if string(got) != string(want) {
+			t.Fatalf("n=%d: got %v, want %v", n, got, want)
+		}
+	}
+}

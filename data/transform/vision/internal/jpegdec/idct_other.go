@@ -12,3 +12,7 @@ func idct8AVX2(in *int32, out *byte, stride int, acZero bool) {
 func yccRGBAVX2(out, y, cb, cr *byte, n int) {
 	panic("jpegdec: no AVX2 colour conversion in this build")
 }
+
+func upH2V2AVX2(out, near, far *byte, n int) {
+	panic("jpegdec: no AVX2 upsampling in this build")
+}
