@@ -221,14 +221,14 @@ func (d *decoder) startMCU(mcu int) error {
 // scan, the earlier scans' coefficients in a progressive one), as libjpeg does after its
 // "premature end of data segment" warning, which PIL ignores; one that ran past the end
 // of the data is a truncated file, the error libjpeg and PIL give.
-func (d *decoder) endMCU() error {
-	if d.br.n >= d.br.padded {
+func (e *entropy) endMCU() error {
+	if e.br.n >= e.br.padded {
 		return nil
 	}
-	if d.br.eof {
+	if e.br.eof {
 		return errShortData
 	}
-	d.insufficient = true
+	e.insufficient = true
 	return nil
 }
 
@@ -329,7 +329,6 @@ type seqBlock struct {
 	bs     int
 	dc, ac *huffman
 	q      *block
-	pred   *int32
 	plane  []byte
 	stride int
 }
@@ -338,6 +337,8 @@ type seqBlock struct {
 // straight through the inverse DCT into its component plane, MCU by MCU with libjpeg's
 // restart and out-of-data handling (see mcuWalk). A component output at 1x1 per block
 // (1/8 scaling) needs only its DC coefficients: its AC symbols are consumed unstored.
+// With Options.Workers above 1 and restart markers, intervals decode in parallel
+// (decodeParallel).
 func (d *decoder) decodeSequential(scan []scanComp) error {
 	var blocks [maxComponents * 16]seqBlock
 	nb := 0
@@ -357,42 +358,56 @@ func (d *decoder) decodeSequential(scan []scanComp) error {
 		for y := 0; y < v; y++ {
 			for x := 0; x < h; x++ {
 				blocks[nb] = seqBlock{ci: ci, h: h, v: v, dx: x, dy: y, bs: d.bs[ci],
-					dc: &d.huff[dcTable][sc.td], ac: ac, q: &d.quant[d.comp[ci].tq], pred: &d.dcPred[ci],
+					dc: &d.huff[dcTable][sc.td], ac: ac, q: &d.quant[d.comp[ci].tq],
 					plane: d.planes[ci], stride: d.strides[ci]}
 				nb++
 			}
 		}
 	}
-	mcu := 0
-	for my := 0; my < rows; my++ {
-		for mx := 0; mx < cols; mx++ {
+	mcus := cols * rows
+	if d.workers > 1 && d.ri > 0 && mcus/d.ri >= 2*d.workers && mcus >= minParallelMCUs {
+		if starts, end := d.restartOffsets(mcus); starts != nil {
+			d.br = bitReader{data: d.data, pos: end}
+			return d.decodeParallel(blocks[:nb], cols, mcus, starts)
+		}
+	}
+	return d.decodeMCUs(&d.entropy, blocks[:nb], cols, 0, mcus, true)
+}
+
+// decodeMCUs decodes MCUs from to to-1 of a sequential scan with the entropy state e.
+// With serial it processes the restart markers due (d.startMCU, on d's own entropy
+// state); otherwise the caller has placed e at the start of an interval.
+func (d *decoder) decodeMCUs(e *entropy, blocks []seqBlock, cols, from, to int, serial bool) error {
+	for mcu := from; mcu < to; mcu++ {
+		if serial {
 			if err := d.startMCU(mcu); err != nil {
 				return err
 			}
-			mcu++
-			if d.insufficient {
-				// libjpeg leaves the blocks of an MCU it no longer decodes zero.
-				for i := range blocks[:nb] {
-					b := &blocks[i]
-					d.storeBlock(b.ci, mx*b.h+b.dx, my*b.v+b.dy, &d.blk, 0)
-				}
+		}
+		mx, my := mcu%cols, mcu/cols
+		if e.insufficient {
+			// libjpeg leaves the blocks of an MCU it no longer decodes zero.
+			clear(e.blk[:blockSize])
+			for i := range blocks {
+				b := &blocks[i]
+				d.storeBlock(b.ci, mx*b.h+b.dx, my*b.v+b.dy, &e.blk, 0)
+			}
+			continue
+		}
+		for i := range blocks {
+			b := &blocks[i]
+			bx, by := mx*b.h+b.dx, my*b.v+b.dy
+			if b.bs == 1 {
+				dc := e.decodeDCOnly(&e.dcPred[b.ci], b.dc, b.ac)
+				b.plane[by*b.stride+bx] = rangeLimit[((int32(int16(dc))*b.q[0]+4)>>3)&rangeMask]
 				continue
 			}
-			for i := range blocks[:nb] {
-				b := &blocks[i]
-				bx, by := mx*b.h+b.dx, my*b.v+b.dy
-				if b.bs == 1 {
-					dc := d.decodeDCOnly(b.pred, b.dc, b.ac)
-					b.plane[by*b.stride+bx] = rangeLimit[((int32(int16(dc))*b.q[0]+4)>>3)&rangeMask]
-					continue
-				}
-				mask := d.decodeBlock(&d.blk, b.pred, b.dc, b.ac, b.q)
-				d.storeBlock(b.ci, bx, by, &d.blk, mask)
-				clear(d.blk[:blockSize])
-			}
-			if err := d.endMCU(); err != nil {
-				return err
-			}
+			mask := e.decodeBlock(&e.blk, &e.dcPred[b.ci], b.dc, b.ac, b.q)
+			d.storeBlock(b.ci, bx, by, &e.blk, mask)
+			clear(e.blk[:blockSize])
+		}
+		if err := e.endMCU(); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -463,8 +478,8 @@ func (br *bitReader) decodeDC(acc uint64, n uint, pos int, dch *huffman, pred *i
 // with only a DC coefficient). This is the hot loop: the bit buffer lives in locals, and an
 // AC coefficient whose code and value fit in lutBits bits decodes with one table look-up.
 // Like libjpeg, it stores a run past the 64th coefficient (corrupt data) in the last one.
-func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *block) uint32 {
-	br := &d.br
+func (e *entropy) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *block) uint32 {
+	br := &e.br
 	acc, n := br.acc, br.n
 	data, pos := br.data, br.pos
 	if n < 32 {
@@ -558,8 +573,8 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 // drops them one by one). An entry is used only when it cannot run past the block's end:
 // k+adv <= 64, or < 64 when it ends in an end of block, which is read only below 64.
 // Near the end of a block, and for long codes, symbols are taken one at a time.
-func (d *decoder) decodeDCOnly(pred *int32, dch, ach *huffman) int32 {
-	br := &d.br
+func (e *entropy) decodeDCOnly(pred *int32, dch, ach *huffman) int32 {
+	br := &e.br
 	acc, n := br.acc, br.n
 	data, pos := br.data, br.pos
 	if n < 32 {
