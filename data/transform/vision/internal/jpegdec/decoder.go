@@ -151,6 +151,10 @@ type decoder struct {
 	// the upsampled chroma rows.
 	planeBuf []byte
 	coefBuf  []int16
+	// nzBuf backs nz, one mask a progressive block: bit z set when the coefficient at
+	// zig-zag position z may be nonzero (a superset: it is never cleared), so that
+	// refinement inside an end-of-band run visits only those.
+	nzBuf []uint64
 	rowBuf   []byte
 	state
 }
@@ -193,6 +197,7 @@ type state struct {
 	planes    [maxComponents][]byte
 	strides   [maxComponents]int
 	coefs     [maxComponents][]int16
+	nz        [maxComponents][]uint64
 	decoded   [maxComponents]bool
 	// entropy is the serial decoder's entropy state; a parallel one has one per worker.
 	entropy
@@ -222,7 +227,7 @@ func putDecoder(d *decoder) {
 		d.planeBuf = nil
 	}
 	if 2*cap(d.coefBuf) > maxPooledBytes {
-		d.coefBuf = nil
+		d.coefBuf, d.nzBuf = nil, nil
 	}
 	decoderPool.Put(d)
 }
@@ -268,10 +273,13 @@ func (d *decoder) setup() error {
 	if d.progressive {
 		d.coefBuf = grow(d.coefBuf, coefs)
 		clear(d.coefBuf)
+		d.nzBuf = grow(d.nzBuf, coefs/blockSize)
+		clear(d.nzBuf)
 		off = 0
 		for i := 0; i < d.nComp; i++ {
 			n := d.mxx * d.comp[i].h * d.myy * d.comp[i].v * blockSize
 			d.coefs[i] = d.coefBuf[off : off+n : off+n]
+			d.nz[i] = d.nzBuf[off/blockSize : (off+n)/blockSize : (off+n)/blockSize]
 			off += n
 		}
 	}

@@ -7,6 +7,8 @@
 
 package jpegdec
 
+import "math/bits"
+
 // decodeProgressive decodes one scan of a progressive JPEG into the saved coefficients
 // (quantized, natural order); reconstructProgressive turns them into pixels after the
 // last scan.
@@ -14,10 +16,12 @@ func (d *decoder) decodeProgressive(scan []scanComp, zigStart, zigEnd int, ah, a
 	br := &d.br
 	return d.mcuWalk(scan, func(sc *scanComp, bx, by int) error {
 		ci := sc.ci
-		i := (by*d.mxx*d.comp[ci].h + bx) * blockSize
+		bi := by*d.mxx*d.comp[ci].h + bx
+		i := bi * blockSize
 		b := (*[blockSize]int16)(d.coefs[ci][i : i+blockSize])
+		nz := &d.nz[ci][bi]
 		if ah != 0 {
-			return d.refine(b, &d.huff[acTable][sc.ta], zigStart, zigEnd, int16(1)<<al)
+			return d.refine(b, nz, &d.huff[acTable][sc.ta], zigStart, zigEnd, int16(1)<<al)
 		}
 		zig := zigStart
 		if zig == 0 {
@@ -35,7 +39,7 @@ func (d *decoder) decodeProgressive(scan []scanComp, zigStart, zigEnd int, ah, a
 			d.eobRun--
 			return nil
 		}
-		return d.decodeACFirst(b, &d.huff[acTable][sc.ta], zig, zigEnd, al)
+		return d.decodeACFirst(b, nz, &d.huff[acTable][sc.ta], zig, zigEnd, al)
 	})
 }
 
@@ -43,7 +47,7 @@ func (d *decoder) decodeProgressive(scan []scanComp, zigStart, zigEnd int, ah, a
 // progressive scan, as specified in section G.1.2.2, with decodeBlock's local bit buffer
 // and one-step look-ups. As libjpeg's decode_mcu_AC_first does, a run past zigEnd
 // (corrupt data) still stores its coefficient, past 63 in the last one.
-func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, al uint) error {
+func (d *decoder) decodeACFirst(b *[blockSize]int16, nz *uint64, h *huffman, zigStart, zigEnd int, al uint) error {
 	br := &d.br
 	acc, n := br.acc, br.n
 	for k := zigStart; k <= zigEnd; {
@@ -57,6 +61,7 @@ func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEn
 			acc <<= l
 			n -= l
 			b[natural[k&127]] = int16((f >> 16) << al)
+			*nz |= 1 << min(k, blockSize-1)
 			k++
 			continue
 		}
@@ -89,6 +94,7 @@ func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEn
 		}
 		k += r
 		b[natural[k&127]] = int16(extend(uint32(acc>>(64-s)), s) << al)
+		*nz |= 1 << min(k, blockSize-1)
 		acc <<= s
 		n -= s
 		k++
@@ -113,7 +119,7 @@ func refineCoef(c, delta int16, bit uint64) int16 {
 // section G.1.2, with the bit buffer in locals. Corrupt data is handled as libjpeg's
 // decode_mcu_AC_refine does: a new coefficient of a size other than 1 counts as 1, and
 // one whose run goes past zigEnd lands just past it.
-func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, delta int16) error {
+func (d *decoder) refine(b *[blockSize]int16, nz *uint64, h *huffman, zigStart, zigEnd int, delta int16) error {
 	br := &d.br
 	// Refining a DC component is trivial.
 	if zigStart == 0 {
@@ -163,15 +169,15 @@ func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, 
 			}
 			// Refine the nonzero coefficients up to the r+1st zero one (or, for a ZRL,
 			// the 16th), where z goes.
-			nz := r
+			zeros := r
 			for ; zig <= zigEnd; zig++ {
 				u := natural[zig]
 				c := b[u]
 				if c == 0 {
-					if nz == 0 {
+					if zeros == 0 {
 						break
 					}
-					nz--
+					zeros--
 					continue
 				}
 				if n == 0 {
@@ -183,14 +189,22 @@ func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, 
 			}
 			if z != 0 {
 				b[natural[zig]] = z
+				*nz |= 1 << min(zig, blockSize-1)
 			}
 		}
 	}
 	if d.eobRun > 0 {
-		// Inside an end-of-band run only the nonzero coefficients are refined.
+		// Inside an end-of-band run only the nonzero coefficients are refined: those of
+		// the block's mask from zig to zigEnd, in order.
 		d.eobRun--
-		for ; zig <= zigEnd; zig++ {
-			u := natural[zig]
+		m := *nz
+		if zig <= zigEnd {
+			m &= (^uint64(0) << zig) & (^uint64(0) >> (blockSize - 1 - zigEnd))
+		} else {
+			m = 0
+		}
+		for ; m != 0; m &= m - 1 {
+			u := natural[bits.TrailingZeros64(m)]
 			c := b[u]
 			if c == 0 {
 				continue
