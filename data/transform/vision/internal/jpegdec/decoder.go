@@ -154,8 +154,8 @@ type decoder struct {
 	// nzBuf backs nz, one mask a progressive block: bit z set when the coefficient at
 	// zig-zag position z may be nonzero (a superset: it is never cleared), so that
 	// refinement inside an end-of-band run visits only those.
-	nzBuf []uint64
-	rowBuf   []byte
+	nzBuf  []uint64
+	rowBuf []byte
 	state
 }
 
