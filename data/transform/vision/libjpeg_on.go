@@ -110,6 +110,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"io"
 	"unsafe"
 
@@ -160,8 +161,29 @@ func decodeLibjpeg(data []byte, cfg image.Config, opts DecodeOptions) (Image, er
 	if err != nil {
 		return Image{}, err
 	}
+	if opts.Mode == ModeL && cfg.ColorModel != color.GrayModel {
+		// PIL's L of a colour JPEG is rgb2l of its RGB, not libjpeg's grayscale output
+		// (the Y plane), which is up to 14 levels off where the RGB clamps.
+		return decodeLibjpegL(data, h, w, denom, opts)
+	}
 	return decodeThenResize(opts.Dst, h, w, c, opts.H, opts.W, func(buf []uint8) error {
 		_, _, _, err := libjpegCall(data, c, denom, buf)
 		return err
+	})
+}
+
+// decodeLibjpegL decodes an h x w (at 1/denom) colour JPEG to RGB with libjpeg and
+// converts it to L as PIL's convert("L") does (luma), then resizes.
+func decodeLibjpegL(data []byte, h, w, denom int, opts DecodeOptions) (Image, error) {
+	return decodeThenResize(opts.Dst, h, w, 1, opts.H, opts.W, func(buf []uint8) error {
+		rgb := getScratch(h * w * 3)
+		defer putScratch(rgb)
+		if _, _, _, err := libjpegCall(data, 3, denom, rgb); err != nil {
+			return err
+		}
+		for i := range buf[:h*w] {
+			buf[i] = luma(rgb[3*i], rgb[3*i+1], rgb[3*i+2])
+		}
+		return nil
 	})
 }

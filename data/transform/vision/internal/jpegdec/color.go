@@ -10,8 +10,7 @@ func (d *decoder) writeOutput(img Image) {
 	w, h, c := img.W, img.H, img.C
 	cs := d.colorSpace()
 	y0, ys := d.planes[0], d.strides[0]
-	if cs == colorGray || cs == colorYCbCr && c == 1 && d.comp[0].h == d.hmax && d.comp[0].v == d.vmax {
-		// Grey, or the luma plane as L (JFIF's Y is PIL's L up to rounding).
+	if cs == colorGray {
 		for y := 0; y < h; y++ {
 			src := y0[y*ys : y*ys+w]
 			row := img.Pix[y*w*c : (y+1)*w*c]
@@ -40,8 +39,8 @@ func (d *decoder) writeOutput(img Image) {
 	uv := d.vmax * d.bs[0] / (d.comp[1].v * d.bs[1])
 	cw, ch := d.dw[1], d.dh[1]
 	fancy := d.bs[0] > 1 && cw > 2
-	d.rowBuf = grow(d.rowBuf, 4*cw)
-	cbRow, crRow := d.rowBuf[:2*cw], d.rowBuf[2*cw:4*cw]
+	d.rowBuf = grow(d.rowBuf, 4*cw+3*w)
+	cbRow, crRow, rgbRow := d.rowBuf[:2*cw], d.rowBuf[2*cw:4*cw], d.rowBuf[4*cw:4*cw+3*w]
 	chromaRow := func(plane []byte, r int) []byte {
 		r = min(max(r, 0), ch-1) // libjpeg replicates the edge rows
 		return plane[r*cstride : r*cstride+cw]
@@ -49,7 +48,10 @@ func (d *decoder) writeOutput(img Image) {
 	cbP, crP := d.planes[1], d.planes[2]
 	for y := 0; y < h; y++ {
 		yrow := y0[y*ys : y*ys+w]
-		out := img.Pix[y*w*3 : (y+1)*w*3]
+		out := rgbRow // L is PIL's convert("L") of the RGB (not the Y plane, which differs by rounding)
+		if c == 3 {
+			out = img.Pix[y*w*3 : (y+1)*w*3]
+		}
 		switch {
 		case uh == 1 && uv == 1:
 			yccRowFast(out, yrow, chromaRow(cbP, y), chromaRow(crP, y))
@@ -81,6 +83,18 @@ func (d *decoder) writeOutput(img Image) {
 			replicate2(crRow, chromaRow(crP, y/uv))
 			yccRow(out, yrow, cbRow, crRow)
 		}
+		if c == 1 {
+			lumaRow(img.Pix[y*w:(y+1)*w], out)
+		}
+	}
+}
+
+// lumaRow is PIL's rgb2l on a row: ITU-R 601-2 weights in 16.16 fixed point, rounded.
+func lumaRow(out, rgb []byte) {
+	rgb = rgb[:3*len(out)]
+	for x := range out {
+		p := rgb[3*x : 3*x+3 : 3*x+3]
+		out[x] = uint8((uint32(p[0])*19595 + uint32(p[1])*38470 + uint32(p[2])*7471 + 0x8000) >> 16)
 	}
 }
 
@@ -90,7 +104,7 @@ func (d *decoder) writeOutput(img Image) {
 // repeated samples otherwise), converts as libjpeg does to RGB or CMYK (ycck_cmyk_convert
 // for YCCK), and then CMYK to RGB as PIL does: PIL reads Adobe CMYK inverted ("CMYK;I")
 // and converts with cmyk2rgb (libImaging/Convert.c), R = K - K*(255-C)/255 rounded by
-// MULDIV255. L is PIL's rgb2l of that RGB (the luma plane for YCbCr).
+// MULDIV255. L is PIL's rgb2l of that RGB.
 func (d *decoder) writeGeneric(img Image, cs int) {
 	w, h, c := img.W, img.H, img.C
 	minBS := 8 / d.denom
@@ -129,11 +143,7 @@ func (d *decoder) writeGeneric(img Image, cs int) {
 				r, g, b = k-mulDiv255(255-cc, k), k-mulDiv255(255-mm, k), k-mulDiv255(255-yy, k)
 			}
 			if c == 1 {
-				if cs == colorYCbCr {
-					out[x] = rows[0][x]
-				} else {
-					out[x] = uint8((r*19595 + g*38470 + b*7471 + 0x8000) >> 16)
-				}
+				out[x] = uint8((r*19595 + g*38470 + b*7471 + 0x8000) >> 16)
 				continue
 			}
 			p := out[3*x : 3*x+3 : 3*x+3]

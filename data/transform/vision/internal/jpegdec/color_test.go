@@ -67,3 +67,31 @@ func TestFancyH2V2Fast(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeL checks that L is PIL's convert("L"): rgb2l of the RGB decode for colour
+// files (YCbCr, RGB-coded, CMYK), the samples themselves for grey ones, at every scale.
+func TestDecodeL(t *testing.T) {
+	for _, path := range testJPEGs(t) {
+		data := readFile(t, path)
+		for _, denom := range []int{1, 2, 4, 8} {
+			l, err := DecodeScaled(data, denom, Options{Channels: 1})
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			rgb, err := DecodeScaled(data, denom, Options{Channels: 3})
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			want := make([]byte, l.W*l.H)
+			lumaRow(want, rgb.Pix)
+			if cfg, _ := DecodeConfig(data); cfg.Components == 1 {
+				for i := range want {
+					want[i] = rgb.Pix[3*i]
+				}
+			}
+			if string(l.Pix) != string(want) {
+				t.Errorf("%s at 1/%d: L is not rgb2l of the RGB decode", path, denom)
+			}
+		}
+	}
+}

@@ -12,8 +12,8 @@ const DefaultMaxPixels = 2 * 89478485
 // Options are the per-call settings of Decode and DecodeScaled. The zero value decodes to
 // 3-channel RGB into a new buffer with the DefaultMaxPixels limit.
 type Options struct {
-	// Channels is 3 for interleaved RGB or 1 for L (the luma plane, as PIL's
-	// Image.convert("L") of a YCbCr JPEG up to rounding); 0 means 3.
+	// Channels is 3 for interleaved RGB or 1 for L: a grey JPEG's samples, or for a
+	// colour one PIL's Image.convert("L") of the RGB (rgb2l), exactly; 0 means 3.
 	Channels int
 	// MaxPixels refuses a JPEG whose frame header declares more pixels than this, before
 	// any pixel memory is allocated; 0 means DefaultMaxPixels, negative means no limit.
