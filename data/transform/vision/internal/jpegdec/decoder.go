@@ -53,9 +53,6 @@ func DecodeConfig(data []byte) (Config, error) {
 	if err := d.parse(true); err != nil {
 		return Config{}, err
 	}
-	if err := d.checkColor(); err != nil {
-		return Config{}, err
-	}
 	return Config{Width: d.width, Height: d.height, Components: d.nComp, Progressive: d.progressive}, nil
 }
 
@@ -121,10 +118,6 @@ func DecodeScaled(data []byte, denom int, opts Options) (Image, error) {
 func ScaledSize(w, h, denom int) (int, int) {
 	return (w + denom - 1) / denom, (h + denom - 1) / denom
 }
-
-// checkColor rejects colour models this package leaves to image/jpeg: none today, as
-// processSOF refuses the sampling factors it does not upsample.
-func (d *decoder) checkColor() error { return nil }
 
 // entropy is the state of one entropy decoder over a stretch of a scan: its bit reader,
 // DC predictions, block buffer and libjpeg's insufficient_data flag (the data hit a marker,
@@ -234,10 +227,7 @@ func putDecoder(d *decoder) {
 
 // setup fixes the block geometry and allocates the planes (and, for a progressive JPEG,
 // the coefficients) at the first scan; processSOS has checked the header's size.
-func (d *decoder) setup() error {
-	if err := d.checkColor(); err != nil {
-		return err
-	}
+func (d *decoder) setup() {
 	d.hmax, d.vmax = 1, 1
 	for _, c := range d.comp[:d.nComp] {
 		d.hmax, d.vmax = max(d.hmax, c.h), max(d.vmax, c.v)
@@ -284,7 +274,6 @@ func (d *decoder) setup() error {
 		}
 	}
 	d.ready = true
-	return nil
 }
 
 // grow returns buf resized to n, reallocating when its capacity is short.

@@ -121,9 +121,7 @@ func (d *decoder) processSOS(s []byte) error {
 		if avail := 8 * (len(d.data) - d.pos); blocks > avail/bitsPerBlock {
 			return FormatError(fmt.Sprintf("%d bytes of scan data cannot hold %d blocks", len(d.data)-d.pos, blocks))
 		}
-		if err := d.setup(); err != nil {
-			return err
-		}
+		d.setup()
 	}
 
 	if d.progressive && zigStart > 0 && d.bs[scan[0].ci] == 1 {
