@@ -114,14 +114,6 @@ func TestJPEGConformance(t *testing.T) {
 	}
 }
 
-// knownScaledDiffs are the DCT-scaled decodes that differ from PIL's, and why.
-var knownScaledDiffs = map[string]string{
-	// A wrong restart interval makes most of the scan garbage, whose coefficients overflow
-	// 16 bits: the 4x4 and 2x2 IDCTs follow libjpeg's C arithmetic, while PIL runs
-	// libjpeg-turbo's SSE2 ones, which saturate (the 8x8 one follows the SIMD code).
-	"hopper_bad_exif.jpg": "reduced IDCTs on 16-bit overflow: libjpeg's C, not its SSE2",
-}
-
 // TestJPEGInteropPIL runs scripts/conformance/jpeg_expected.py --scaled live on Pillow's
 // test images and holds sluice to it: the committed hashes must still be PIL's (so a new
 // Pillow that decodes differently is noticed), and jpegdec's DCT-scaled decodes at 1/2, 1/4
@@ -172,10 +164,6 @@ func TestJPEGInteropPIL(t *testing.T) {
 				continue
 			}
 			if sha256Hex(img.Pix) != h {
-				if why, ok := knownScaledDiffs[name]; ok && denom != 8 {
-					t.Logf("%s at 1/%d differs from PIL, as documented: %s", name, denom, why)
-					continue
-				}
 				t.Errorf("%s at 1/%d: differs from PIL's draft decode", name, denom)
 			}
 			scaled++

@@ -437,9 +437,17 @@ func idct8SmallRows(ws *[blockSize]int32, out []byte, stride int) {
 	}
 }
 
-// idct4 is jpeg_idct_4x4 (jidctred.c): 4x4 output from an 8x8 block, for 1/2 scaling.
-// mask (see idct8) lets columns without AC coefficients take the short cut unread.
+// idct4 is jpeg_idct_4x4 (jidctred.c): 4x4 output from an 8x8 block, for 1/2 scaling,
+// with the arithmetic of libjpeg-turbo's jsimd_idct_4x4_sse2, which PIL runs: for a small
+// block (see idct8Small; pass 1 then stays under 2^15) that is the C arithmetic with the
+// output saturated, done here with the C code's short cuts; a block with large
+// coefficients takes idct4SIMD. mask (see idct8) lets columns without AC coefficients take
+// the short cut unread.
 func idct4(in *block, out []byte, stride int, mask uint32) {
+	if mask&bigBlock != 0 {
+		idct4SIMD(in, out, stride)
+		return
+	}
 	var ws [8 * 4]int32
 	acCols := mask >> 16 & 0xff
 	// Pass 1: columns (all but 4, which pass 2 does not use) into the work array.
@@ -468,7 +476,7 @@ func idct4(in *block, out []byte, stride int, mask uint32) {
 		w := ws[r*8 : r*8+8 : r*8+8]
 		o := out[r*stride : r*stride+4 : r*stride+4]
 		if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
-			v := rangeLimit[descale(w[0], pass1Bits+3)&rangeMask]
+			v := out8(descale(w[0], pass1Bits+3))
 			o[0], o[1], o[2], o[3] = v, v, v, v
 			continue
 		}
@@ -477,10 +485,10 @@ func idct4(in *block, out []byte, stride int, mask uint32) {
 		tmp10, tmp12 := tmp0+tmp2, tmp0-tmp2
 		o0, o2 := idct4Odd(w[7], w[5], w[3], w[1])
 		const n = constBits + pass1Bits + 3 + 1
-		o[0] = rangeLimit[descale(tmp10+o2, n)&rangeMask]
-		o[3] = rangeLimit[descale(tmp10-o2, n)&rangeMask]
-		o[1] = rangeLimit[descale(tmp12+o0, n)&rangeMask]
-		o[2] = rangeLimit[descale(tmp12-o0, n)&rangeMask]
+		o[0] = out8(descale(tmp10+o2, n))
+		o[3] = out8(descale(tmp10-o2, n))
+		o[1] = out8(descale(tmp12+o0, n))
+		o[2] = out8(descale(tmp12-o0, n))
 	}
 }
 
@@ -491,9 +499,14 @@ func idct4Odd(z1, z2, z3, z4 int32) (tmp0, tmp2 int32) {
 	return tmp0, tmp2
 }
 
-// idct2 is jpeg_idct_2x2 (jidctred.c): 2x2 output from an 8x8 block, for 1/4 scaling.
-// mask is as for idct4.
+// idct2 is jpeg_idct_2x2 (jidctred.c): 2x2 output from an 8x8 block, for 1/4 scaling,
+// with the arithmetic of jsimd_idct_2x2_sse2 as idct4 has that of the 4x4 (idct2SIMD for
+// large coefficients). mask is as for idct4.
 func idct2(in *block, out []byte, stride int, mask uint32) {
+	if mask&bigBlock != 0 {
+		idct2SIMD(in, out, stride)
+		return
+	}
 	var ws [8 * 2]int32
 	acCols := mask >> 16 & 0xff
 	// Pass 1: columns 0, 1, 3, 5 and 7 (pass 2 does not use 2, 4 and 6).
@@ -515,19 +528,87 @@ func idct2(in *block, out []byte, stride int, mask uint32) {
 		w := ws[r*8 : r*8+8 : r*8+8]
 		o := out[r*stride : r*stride+2 : r*stride+2]
 		if w[1] == 0 && w[3] == 0 && w[5] == 0 && w[7] == 0 {
-			v := rangeLimit[descale(w[0], pass1Bits+3)&rangeMask]
+			v := out8(descale(w[0], pass1Bits+3))
 			o[0], o[1] = v, v
 			continue
 		}
 		tmp10 := w[0] << (constBits + 2)
 		tmp0 := idct2Odd(w[7], w[5], w[3], w[1])
 		const n = constBits + pass1Bits + 3 + 2
-		o[0] = rangeLimit[descale(tmp10+tmp0, n)&rangeMask]
-		o[1] = rangeLimit[descale(tmp10-tmp0, n)&rangeMask]
+		o[0] = out8(descale(tmp10+tmp0, n))
+		o[1] = out8(descale(tmp10-tmp0, n))
 	}
 }
 
 // idct2Odd is the odd part of jpeg_idct_2x2 from inputs 7, 5, 3 and 1.
 func idct2Odd(i7, i5, i3, i1 int32) int32 {
 	return i7*-fix0_720959822 + i5*fix0_850430095 + i3*-fix1_272758580 + i1*fix3_624509785
+}
+
+// idct4SIMD is jsimd_idct_4x4_sse2's arithmetic: 16-bit dequantized inputs, 32-bit sums
+// (which may wrap), pass 1 saturated to 16 bits, the output saturated; when rows 1-3 and
+// 5-7 are all zero, pass 1 is row 0 shifted up by 2 in 16 bits, wrapping.
+func idct4SIMD(in *block, out []byte, stride int) {
+	var ws [8 * 4]int32
+	rowsZero := true
+	for i := 8; i < blockSize; i++ {
+		if i/8 != 4 && in[i] != 0 {
+			rowsZero = false
+			break
+		}
+	}
+	for c := 0; c < 8; c++ {
+		if rowsZero {
+			dc := wrap16(wrap16(in[c]) << pass1Bits)
+			ws[0*8+c], ws[1*8+c], ws[2*8+c], ws[3*8+c] = dc, dc, dc, dc
+			continue
+		}
+		col := in[c : c+57 : c+57]
+		tmp0 := wrap16(col[0]) << (constBits + 1)
+		tmp2 := wrap16(col[16])*fix1_847759065 + wrap16(col[48])*-fix0_765366865
+		tmp10, tmp12 := tmp0+tmp2, tmp0-tmp2
+		o0, o2 := idct4Odd(wrap16(col[56]), wrap16(col[40]), wrap16(col[24]), wrap16(col[8]))
+		const n = constBits - pass1Bits + 1
+		ws[0*8+c] = sat16(descale(tmp10+o2, n))
+		ws[3*8+c] = sat16(descale(tmp10-o2, n))
+		ws[1*8+c] = sat16(descale(tmp12+o0, n))
+		ws[2*8+c] = sat16(descale(tmp12-o0, n))
+	}
+	for r := 0; r < 4; r++ {
+		w := ws[r*8 : r*8+8 : r*8+8]
+		o := out[r*stride : r*stride+4 : r*stride+4]
+		tmp0 := w[0] << (constBits + 1)
+		tmp2 := w[2]*fix1_847759065 + w[6]*-fix0_765366865
+		tmp10, tmp12 := tmp0+tmp2, tmp0-tmp2
+		o0, o2 := idct4Odd(w[7], w[5], w[3], w[1])
+		const n = constBits + pass1Bits + 3 + 1
+		o[0] = out8(descale(tmp10+o2, n))
+		o[3] = out8(descale(tmp10-o2, n))
+		o[1] = out8(descale(tmp12+o0, n))
+		o[2] = out8(descale(tmp12-o0, n))
+	}
+}
+
+// idct2SIMD is jsimd_idct_2x2_sse2's arithmetic: 16-bit dequantized inputs, 32-bit sums
+// (which may wrap), no short cut; pass 2 saturates pass 1's odd columns to 16 bits but
+// shifts column 0 up in 32 bits, and the output saturates.
+func idct2SIMD(in *block, out []byte, stride int) {
+	var ws [8 * 2]int32
+	for _, c := range [...]int{0, 1, 3, 5, 7} {
+		col := in[c : c+57 : c+57]
+		tmp10 := wrap16(col[0]) << (constBits + 2)
+		tmp0 := idct2Odd(wrap16(col[56]), wrap16(col[40]), wrap16(col[24]), wrap16(col[8]))
+		const n = constBits - pass1Bits + 2
+		ws[c] = descale(tmp10+tmp0, n)
+		ws[8+c] = descale(tmp10-tmp0, n)
+	}
+	for r := 0; r < 2; r++ {
+		w := ws[r*8 : r*8+8 : r*8+8]
+		o := out[r*stride : r*stride+2 : r*stride+2]
+		tmp10 := w[0] << (constBits + 2)
+		tmp0 := idct2Odd(sat16(w[7]), sat16(w[5]), sat16(w[3]), sat16(w[1]))
+		const n = constBits + pass1Bits + 3 + 2
+		o[0] = out8(descale(tmp10+tmp0, n))
+		o[1] = out8(descale(tmp10-tmp0, n))
+	}
 }

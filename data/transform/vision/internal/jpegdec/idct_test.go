@@ -146,3 +146,54 @@ func TestIDCT8AVX2(t *testing.T) {
 		})
 	}
 }
+
+// TestSmallBlocksAgree checks the claim behind the bigBlock gate: for blocks within smallDC
+// and smallAC, the int32 C-style IDCTs give exactly what the SIMD arithmetic gives (so
+// only large blocks need it), on random blocks and on the worst cases, every coefficient
+// at the bounds.
+func TestSmallBlocksAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 7))
+	for iter := 0; iter < 20000; iter++ {
+		var blk block
+		mask := uint32(0)
+		density := 1 + rng.IntN(4)
+		for z := 0; z < blockSize; z++ {
+			u := unzig[z]
+			lim := int32(smallAC)
+			if z == 0 {
+				lim = smallDC
+			}
+			switch {
+			case iter < 64: // every coefficient at a bound, signs from the iteration
+				blk[u] = lim
+				if (iter>>(z%6))&1 == 1 {
+					blk[u] = -lim
+				}
+			case z == 0 || rng.IntN(density) == 0:
+				blk[u] = rng.Int32N(2*lim+1) - lim
+			}
+			if z > 0 && blk[u] != 0 {
+				mask |= zinfo[z]
+			}
+		}
+		mask &^= 0xff
+		got, want := make([]byte, 64), make([]byte, 64)
+		idct8Small(&blk, got, 8, mask)
+		idct8Go(&blk, want, 8, mask|bigBlock)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("8x8, block %v: C-style %v, SIMD %v", blk[:64], got, want)
+		}
+		got4, want4 := make([]byte, 16), make([]byte, 16)
+		idct4(&blk, got4, 4, mask)
+		idct4SIMD(&blk, want4, 4)
+		if !bytes.Equal(got4, want4) {
+			t.Fatalf("4x4, block %v: C-style %v, SIMD %v", blk[:64], got4, want4)
+		}
+		got2, want2 := make([]byte, 4), make([]byte, 4)
+		idct2(&blk, got2, 2, mask)
+		idct2SIMD(&blk, want2, 2)
+		if !bytes.Equal(got2, want2) {
+			t.Fatalf("2x2, block %v: C-style %v, SIMD %v", blk[:64], got2, want2)
+		}
+	}
+}
