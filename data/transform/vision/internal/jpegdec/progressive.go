@@ -222,38 +222,40 @@ func (d *decoder) refine(b *[blockSize]int16, nz *uint64, h *huffman, zigStart, 
 }
 
 // reconstructProgressive dequantizes the saved coefficients of every block inside the
-// image and runs them through the inverse DCT into the planes.
+// image and runs them through the inverse DCT into the planes. It visits only the
+// coefficients of a block's nz mask (and, for a component output at 1x1, only DC).
 func (d *decoder) reconstructProgressive() {
 	for ci := 0; ci < d.nComp; ci++ {
-		// The quantization table and zinfo's column bits in natural order, so the
-		// loop below runs straight through the block.
-		var qn block
-		var info [blockSize]uint32
-		for z := 0; z < blockSize; z++ {
-			u := unzig[z]
-			qn[u] = d.quant[d.comp[ci].tq][z]
-			if z > 0 {
-				info[u] = zinfo[z] &^ 0xff
-			}
-		}
+		q := &d.quant[d.comp[ci].tq] // zig-zag order
 		stride := d.mxx * d.comp[ci].h
+		dcOnly := d.bs[ci] == 1
+		blk := &d.blk
 		for by := 0; by < d.bh[ci]; by++ {
 			for bx := 0; bx < d.bw[ci]; bx++ {
-				i := (by*stride + bx) * blockSize
-				c := (*[blockSize]int16)(d.coefs[ci][i : i+blockSize])
+				bi := by*stride + bx
+				c := (*[blockSize]int16)(d.coefs[ci][bi*blockSize : (bi+1)*blockSize])
+				blk[0] = int32(c[0]) * q[0]
 				mask := uint32(0)
-				big := false
-				for u, v := range c {
-					x := int32(v) * qn[u]
-					d.blk[u] = x
-					nonzero := uint32(int32(v)|-int32(v)) >> 31
-					mask |= info[u] & -nonzero
-					big = big || uint32(x+smallAC) > 2*smallAC && u != 0
+				if uint32(blk[0]+smallDC) > 2*smallDC {
+					mask = bigBlock
 				}
-				if big || uint32(d.blk[0]+smallDC) > 2*smallDC {
-					mask |= bigBlock
+				if !dcOnly {
+					for m := d.nz[ci][bi]; m != 0; m &= m - 1 {
+						z := bits.TrailingZeros64(m)
+						u := natural[z]
+						if c[u] == 0 {
+							continue
+						}
+						x := int32(c[u]) * q[z]
+						blk[u] = x
+						mask |= zinfo[z] &^ 0xff
+						if uint32(x+smallAC) > 2*smallAC {
+							mask |= bigBlock
+						}
+					}
 				}
-				d.storeBlock(ci, bx, by, &d.blk, mask)
+				d.storeBlock(ci, bx, by, blk, mask)
+				clear(blk[:blockSize])
 			}
 		}
 	}
