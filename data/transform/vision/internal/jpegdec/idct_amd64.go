@@ -2,12 +2,6 @@
 
 package jpegdec
 
-import "golang.org/x/sys/cpu"
-
-// useAVX2 reports whether idct8 runs idct8AVX2: an amd64 CPU with AVX2, without the
-// purego build tag.
-var useAVX2 = cpu.X86.HasAVX2
-
 // idct8AVX2 is idct8Go (the SIMD islow arithmetic, see idct.go) on 8 columns at once:
 // in is a block of 64 dequantized coefficients in natural order (int32, of which the low
 // 16 bits count), out receives 8 rows of 8 samples, stride bytes apart. acZero says that

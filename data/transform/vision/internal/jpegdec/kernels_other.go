@@ -2,7 +2,9 @@
 
 package jpegdec
 
-// useAVX2 is false in this build: idct8 runs idct8Go.
+// useAVX2 is false in this build: the AVX2 kernels below must not be called (idct8 runs
+// idct8Go, the colour conversion and upsampling their Go loops). Their documentation is in
+// idct_amd64.go and color_amd64.go.
 const useAVX2 = false
 
 func idct8AVX2(in *int32, out *byte, stride int, acZero bool) {
