@@ -66,8 +66,8 @@ func (d *decoder) writeOutput(img Image) {
 			fancyH2V2Fast(crRow, chromaRow(crP, r), chromaRow(crP, nb))
 			yccRowFast(out, yrow, cbRow, crRow)
 		case useAVX2 && uh == 2 && uv == 1 && fancy:
-			fancyH2V1(cbRow, chromaRow(cbP, y))
-			fancyH2V1(crRow, chromaRow(crP, y))
+			fancyH2V1Fast(cbRow, chromaRow(cbP, y))
+			fancyH2V1Fast(crRow, chromaRow(crP, y))
 			yccRowFast(out, yrow, cbRow, crRow)
 		case uh == 2 && uv == 2 && fancy:
 			r := y / 2
@@ -240,6 +240,28 @@ func fancyH2V2Fast(out, near, far []byte) {
 		c := t(i) * 3
 		out[2*i] = uint8((c + t(max(i-1, 0)) + 8) >> 4)
 		out[2*i+1] = uint8((c + t(min(i+1, n-1)) + 7) >> 4)
+	}
+	pair(0)
+	for i := m + 1; i < n; i++ {
+		pair(i)
+	}
+}
+
+// fancyH2V1Fast is fancyH2V1 with the AVX2 kernel for the interior samples, as
+// fancyH2V2Fast. It needs len(in) > 2.
+func fancyH2V1Fast(out, in []byte) {
+	n := len(in)
+	if !useAVX2 || n < 18 {
+		fancyH2V1(out, in)
+		return
+	}
+	m := (n - 2) &^ 15
+	_ = out[2*m+1]
+	upH2V1AVX2(&out[2], &in[1], m)
+	pair := func(i int) {
+		c := int(in[i]) * 3
+		out[2*i] = uint8((c + int(in[max(i-1, 0)]) + 1) >> 2)
+		out[2*i+1] = uint8((c + int(in[min(i+1, n-1)]) + 2) >> 2)
 	}
 	pair(0)
 	for i := m + 1; i < n; i++ {

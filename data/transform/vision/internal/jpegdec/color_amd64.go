@@ -16,3 +16,10 @@ func yccRGBAVX2(out, y, cb, cr *byte, n int)
 //
 //go:noescape
 func upH2V2AVX2(out, near, far *byte, n int)
+
+// upH2V1AVX2 is libjpeg's h2v1_fancy_upsample for input samples 0..n-1 of a row (n a
+// multiple of 16), which reads samples -1 and n too. The caller does the edges and checks
+// bounds.
+//
+//go:noescape
+func upH2V1AVX2(out, in *byte, n int)

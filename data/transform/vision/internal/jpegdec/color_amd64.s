@@ -187,3 +187,51 @@ uploop:
 updone:
 	VZEROUPPER
 	RET
+
+DATA w1<>+0(SB)/8, $0x0001000100010001
+DATA w1<>+8(SB)/8, $0x0001000100010001
+DATA w1<>+16(SB)/8, $0x0001000100010001
+DATA w1<>+24(SB)/8, $0x0001000100010001
+GLOBL w1<>(SB), RODATA|NOPTR, $32
+DATA w2<>+0(SB)/8, $0x0002000200020002
+DATA w2<>+8(SB)/8, $0x0002000200020002
+DATA w2<>+16(SB)/8, $0x0002000200020002
+DATA w2<>+24(SB)/8, $0x0002000200020002
+GLOBL w2<>(SB), RODATA|NOPTR, $32
+
+// func upH2V1AVX2(out, in *byte, n int)
+// libjpeg's h2v1_fancy_upsample for input samples 0..n-1 (n a multiple of 16), reading
+// samples -1 and n: out[2i] = (3c[i] + c[i-1] + 1) >> 2, out[2i+1] = (3c[i] + c[i+1] + 2) >> 2.
+TEXT ·upH2V1AVX2(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ n+16(FP), DX
+	VMOVDQU w1<>(SB), Y14
+	VMOVDQU w2<>(SB), Y15
+
+h1loop:
+	CMPQ DX, $16
+	JLT  h1done
+	VPMOVZXBW 0(SI), Y0
+	VPMOVZXBW -1(SI), Y1
+	VPMOVZXBW 1(SI), Y2
+	VPADDW  Y0, Y0, Y3
+	VPADDW  Y0, Y3, Y3 // 3c
+	VPADDW  Y1, Y3, Y1
+	VPADDW  Y14, Y1, Y1
+	VPSRLW  $2, Y1, Y1 // even
+	VPADDW  Y2, Y3, Y2
+	VPADDW  Y15, Y2, Y2
+	VPSRLW  $2, Y2, Y2 // odd
+	VPUNPCKLWD Y2, Y1, Y4
+	VPUNPCKHWD Y2, Y1, Y5
+	VPACKUSWB  Y5, Y4, Y4
+	VMOVDQU Y4, (DI)
+	ADDQ $32, DI
+	ADDQ $16, SI
+	SUBQ $16, DX
+	JMP  h1loop
+
+h1done:
+	VZEROUPPER
+	RET

@@ -95,3 +95,20 @@ func TestDecodeL(t *testing.T) {
 		}
 	}
 }
+
+// TestFancyH2V1Fast holds the AVX2 upsampling to fancyH2V1 on rows of every length from 3
+// to 100.
+func TestFancyH2V1Fast(t *testing.T) {
+	for n := 3; n <= 100; n++ {
+		in := make([]byte, n)
+		for i := range n {
+			in[i] = uint8(i*97 + n*13)
+		}
+		got, want := make([]byte, 2*n), make([]byte, 2*n)
+		fancyH2V1Fast(got, in)
+		fancyH2V1(want, in)
+		if string(got) != string(want) {
+			t.Fatalf("n=%d: got %v, want %v", n, got, want)
+		}
+	}
+}

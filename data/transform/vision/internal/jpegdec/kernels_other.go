@@ -18,3 +18,7 @@ func yccRGBAVX2(out, y, cb, cr *byte, n int) {
 func upH2V2AVX2(out, near, far *byte, n int) {
 	panic("jpegdec: no AVX2 upsampling in this build")
 }
+
+func upH2V1AVX2(out, in *byte, n int) {
+	panic("jpegdec: no AVX2 upsampling in this build")
+}
