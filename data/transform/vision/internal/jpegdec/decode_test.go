@@ -308,3 +308,43 @@ func TestDecodeConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDecodeStandardTables strips the DHT segments of files that use the JPEG standard's
+// example tables (Pillow's defaults for sequential files): libjpeg then uses those tables
+// (std_huff_tables, for Motion-JPEG frames), and so must this package, to the same pixels.
+func TestDecodeStandardTables(t *testing.T) {
+	for _, name := range []string{"b420_q90.jpg", "gray_q85.jpg", "rst420_q85.jpg"} {
+		data := readFile(t, filepath.Join("testdata", name))
+		var stripped []byte
+		stripped = append(stripped, data[:2]...)
+		for i := 2; i+4 <= len(data); {
+			if data[i] != 0xff {
+				stripped = append(stripped, data[i:]...)
+				break
+			}
+			m, n := data[i+1], int(data[i+2])<<8|int(data[i+3])
+			if m == sosMarker {
+				stripped = append(stripped, data[i:]...)
+				break
+			}
+			if m != dhtMarker {
+				stripped = append(stripped, data[i:i+2+n]...)
+			}
+			i += 2 + n
+		}
+		if len(stripped) == len(data) {
+			t.Fatalf("%s: no DHT before the first scan", name)
+		}
+		want, err := Decode(data, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(stripped, Options{})
+		if err != nil {
+			t.Fatalf("%s without its tables: %v", name, err)
+		}
+		if !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("%s without its tables: pixels differ", name)
+		}
+	}
+}

@@ -109,7 +109,9 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "marker inside scan, no EOI", data: header(64, 64, append(append(make([]byte, 8), 0xff, 0xd0), make([]byte, 40)...)), wantMsg: "missing EOI"},
 		{name: "restart interval cut short", data: withDRI(header(64, 64, []byte{0, 0, 0, 0, 0xff, 0xd0, 0, 0, 0, 0, 0xff, 0xd1, 0, 0, 0, 0}), 16), wantMsg: "short Huffman data"},
 		{name: "bad DC table", data: withDCSymbol(header(8, 8, []byte{0, 0xff, 0xd9}), 16), wantMsg: "bad DC Huffman table"},
-		{name: "undefined Huffman table", data: withScanTables(header(8, 8, []byte{0, 0xff, 0xd9}), 0x11), wantMsg: "uninitialized Huffman table"},
+		// Slots 0 and 1 get the standard tables when undefined (TestDecodeStandardTables);
+		// slot 2, in an extended sequential file, has none.
+		{name: "undefined Huffman table", data: withScanTables(patched(header(8, 8, []byte{0, 0xff, 0xd9}), 2+2+67+1, 0xc1), 0x22), wantMsg: "uninitialized Huffman table"},
 		{name: "bad Huffman lengths", data: withDHTCounts(header(8, 8, []byte{0, 0xff, 0xd9}), 3), wantMsg: "bad Huffman code lengths"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -87,6 +87,17 @@ func (d *decoder) processSOS(s []byte) error {
 	}
 	for _, sc := range scan[:nComp] {
 		usesDC := zigStart == 0 && ah == 0
+		usesAC := zigEnd > 0 && (ah == 0 || zigStart > 0)
+		if usesDC {
+			if err := d.ensureTable(dcTable, sc.td); err != nil {
+				return err
+			}
+		}
+		if usesAC {
+			if err := d.ensureTable(acTable, sc.ta); err != nil {
+				return err
+			}
+		}
 		if (usesDC && d.huff[dcTable][sc.td].nCodes == 0) ||
 			(zigEnd > 0 && (ah == 0 || zigStart > 0) && d.huff[acTable][sc.ta].nCodes == 0) {
 			return FormatError("uninitialized Huffman table")
