@@ -110,15 +110,16 @@ func (d *decoder) writeGeneric(img Image, cs int) {
 	minBS := 8 / d.denom
 	fancy := minBS > 1
 	var rows [maxComponents][]byte
+	// An upsampled row is at most 4 (the largest sampling factor) times the component's.
 	n := 0
 	for i := 0; i < d.nComp; i++ {
-		n += 2*d.dw[i] + w
+		n += 4*d.dw[i] + w
 	}
 	d.rowBuf = grow(d.rowBuf, n)
 	bufs := d.rowBuf
 	var buf [maxComponents][]byte
 	for i := 0; i < d.nComp; i++ {
-		k := 2*d.dw[i] + w
+		k := 4*d.dw[i] + w
 		buf[i], bufs = bufs[:k], bufs[k:]
 	}
 	for y := 0; y < h; y++ {
@@ -174,10 +175,38 @@ func (d *decoder) upsampledRow(i, y int, buf []byte, fancy bool) []byte {
 			nb = y/2 + 1
 		}
 		fancyH2V2(buf, row(r), row(nb))
-	default: // processSOF allows only uh 2 with uv 1 or 2 here
-		replicate2(buf, row(y/uv))
+	case uh == 1 && uv == 2 && fancy:
+		// h1v2_fancy_upsample (4:4:0, as a lossless rotation of 4:2:2 makes): 3:1
+		// vertically, rounding up for the lower row of a pair.
+		r, nb, bias := y/2, y/2-1, 1
+		if y%2 == 1 {
+			nb, bias = y/2+1, 2
+		}
+		near, far := row(r), row(nb)
+		out := buf[:cw]
+		for x := range out {
+			out[x] = uint8((int(near[x])*3 + int(far[x]) + bias) >> 2)
+		}
+	case uh == 1:
+		return row(y / uv) // int_upsample, vertically only
+	default: // int_upsample: each sample uh times, each row uv times
+		replicateN(buf, row(y/uv), uh)
 	}
 	return buf
+}
+
+// replicateN is libjpeg's int_upsample across one row: each sample k times.
+func replicateN(out, in []byte, k int) {
+	if k == 2 {
+		replicate2(out, in)
+		return
+	}
+	out = out[:k*len(in)]
+	for i, v := range in {
+		for j := range k {
+			out[i*k+j] = v
+		}
+	}
 }
 
 // The row-at-a-time fancy upsamplers: writeGeneric uses them, and the tests hold the fused

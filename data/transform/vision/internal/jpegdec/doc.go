@@ -1,9 +1,9 @@
 // Package jpegdec is a pure-Go JPEG decoder for the vision package: baseline and
-// progressive 8-bit JPEGs in grey, YCbCr, RGB, CMYK or YCCK, each component at the full
-// size or half of it across (and down), decoded straight into a caller's interleaved RGB
-// or L buffer, at full size or scaled down by 1/2, 1/4 or 1/8 in the DCT domain, with
-// PIL's pixels. Other JPEGs (12-bit, arithmetic-coded, lossless, 4:4:0 or 4:1:1 sampling)
-// get an error wrapping ErrUnsupported so the caller can use image/jpeg.
+// progressive 8-bit JPEGs in grey, YCbCr, RGB, CMYK or YCCK, with any integral chroma
+// sampling (4:4:4, 4:2:2, 4:2:0, 4:4:0, 4:1:1, ...), decoded straight into a caller's
+// interleaved RGB or L buffer, at full size or scaled down by 1/2, 1/4 or 1/8 in the DCT
+// domain, with PIL's pixels. Other JPEGs (12-bit, arithmetic-coded, lossless or
+// hierarchical) get an error wrapping ErrUnsupported so the caller can use image/jpeg.
 //
 // It is forked from Go's image/jpeg (reader.go, huffman.go, scan.go; BSD licence, copyright
 // headers kept in those files). What changed, and why:
@@ -27,19 +27,20 @@
 //     data, and PIL's pixels on corrupt data too), in AVX2 (idct_amd64.s) or Go; the reduced
 //     jpeg_idct_4x4/2x2/1x1 (C arithmetic) give DCT-domain scaling with libjpeg-turbo's
 //     choice of chroma block sizes.
-//   - Output: libjpeg's fancy chroma upsampling and integer YCbCr to RGB conversion, in AVX2
-//     where the CPU has it (color_amd64.s), into the caller's buffer; CMYK and YCCK as
+//   - Output: libjpeg's fancy chroma upsampling (h2v1, h2v2, h1v2; repeated samples for
+//     other ratios) and integer YCbCr to RGB conversion, in AVX2 where the CPU has it
+//     (color_amd64.s), into the caller's buffer; CMYK and YCCK as
 //     libjpeg outputs them, then PIL's cmyk2rgb; L is PIL's convert("L") of the RGB.
 //     Planes, coefficients and Huffman tables are reused through a sync.Pool.
 //   - Corrupt data is recovered from as libjpeg does (PIL ignores its warnings): a bad
 //     Huffman code reads as symbol 0, a marker inside a scan leaves the rest of the restart
-//     interval grey, and misplaced restart markers resynchronize by jpeg_resync_to_restart's
-//     rules. Data that ends early is an error, as it is for libjpeg and PIL. Never a panic;
+//     interval grey, misplaced restart markers resynchronize by jpeg_resync_to_restart's
+//     rules, and Huffman table slots 0 and 1 left undefined get the standard tables. Data that ends early is an error, as it is for libjpeg and PIL. Never a panic;
 //     a frame larger than Options.MaxPixels, or than its first scan's data could possibly
 //     encode, is refused before allocation.
 //   - A baseline scan with restart markers can decode its intervals on several goroutines
 //     (Options.Workers), for one large image decoded alone.
-//   - Dropped: 4:4:0/4:1:1/4:1:0 chroma, the io.Reader API.
+//   - Dropped: the io.Reader API, 12-bit precision.
 //   - Fixed on the way: restart intervals in non-interleaved scans count blocks, not frame
 //     MCUs (image/jpeg rejects testdata/progrst422_q85.jpg, which libjpeg decodes).
 //

@@ -98,7 +98,7 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "bad denominator", data: good, denom: 3, wantMsg: "scale denominator 3"},
 		{name: "bad channels", data: good, opts: Options{Channels: 2}, wantMsg: "2 channels"},
 		{name: "12-bit", data: patched(good, sof, 12), wantIs: ErrUnsupported},
-		{name: "4:4:0", data: patched(good, sof+7, 0x12), wantIs: ErrUnsupported},
+		{name: "sampling 3x1,2x1,1x1", data: patched(patched(good, sof+7, 0x31), sof+10, 0x21), wantIs: ErrUnsupported},
 		{name: "arithmetic coding", data: patched(good, sof-3, 0xc9), wantIs: ErrUnsupported},
 		{name: "zero width", data: patched(good, sof+3, 0, 0), wantMsg: "empty image"},
 		{name: "over MaxPixels", data: patched(good, sof+1, 0xff, 0xff, 0xff, 0xff), wantIs: ErrTooLarge},

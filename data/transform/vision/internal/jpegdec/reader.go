@@ -18,9 +18,9 @@ type FormatError string
 func (e FormatError) Error() string { return "invalid JPEG format: " + string(e) }
 
 // ErrUnsupported is wrapped by the error for a valid JPEG this package does not decode
-// (12-bit, arithmetic-coded, lossless or hierarchical, or sampled other than each
-// component at the full size or half of it across and down or across only, so 4:4:0
-// and 4:1:1): the caller should decode it with image/jpeg instead.
+// (12-bit, arithmetic-coded, lossless or hierarchical, or with a component sampled at a
+// fraction of the largest that is not integral, which libjpeg refuses too): the caller
+// may try image/jpeg instead.
 var ErrUnsupported = errors.New("unsupported JPEG feature")
 
 // ErrTooLarge is wrapped by the error for a JPEG whose header declares more pixels than
@@ -156,15 +156,15 @@ func (d *decoder) processSOF(s []byte) error {
 		d.comp[i].h, d.comp[i].v = h, v
 	}
 	if d.nComp > 1 {
-		// Every component at the full size or half of it across and down (or across
-		// only): the upsampling libjpeg does with its fancy filters (see writeOutput).
+		// Every component an integral fraction of the largest across and down: what
+		// libjpeg's upsampler takes (fancy filters for 2x1, 2x2 and 1x2, repeated samples
+		// otherwise; see upsampledRow). It refuses the others, and so does this.
 		hmax, vmax := 1, 1
 		for _, c := range d.comp[:d.nComp] {
 			hmax, vmax = max(hmax, c.h), max(vmax, c.v)
 		}
 		for _, c := range d.comp[:d.nComp] {
-			uh, uv := hmax/c.h, vmax/c.v
-			if hmax%c.h != 0 || vmax%c.v != 0 || !(uh == 1 && uv == 1 || uh == 2 && uv <= 2) {
+			if hmax%c.h != 0 || vmax%c.v != 0 {
 				return unsupported(fmt.Sprintf("sampling factors %s", d.samplingString()))
 			}
 		}

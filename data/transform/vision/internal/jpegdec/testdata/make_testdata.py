@@ -78,3 +78,27 @@ for name, data in bad.items():
     ref = Image.open(name)
     ref.load()
     ref.save(name[:-4] + "_pil.png")
+
+# Sampling PIL cannot write but decodes, made with libjpeg-turbo's cjpeg and jpegtran
+# (Debian libjpeg-turbo-progs): 4:4:0 (what a lossless 90-degree rotation of 4:2:2 gives,
+# fancy-upsampled vertically) and 4:1:1 (repeated samples). References as above.
+import os
+import subprocess
+
+photo.save("src.ppm")
+sampled = {
+    "s440_q90.jpg": ["cjpeg", "-quality", "90", "-sample", "1x2,1x1,1x1", "src.ppm"],
+    "s411_q90.jpg": ["cjpeg", "-quality", "90", "-sample", "4x1,1x1,1x1", "src.ppm"],
+    "rot422_q75.jpg": ["jpegtran", "-rotate", "90", "b422_q75.jpg"],
+}
+for name, cmd in sampled.items():
+    with open(name, "wb") as f:
+        subprocess.run(cmd, stdout=f, check=True)
+    Image.open(name).convert("RGB").save(name[:-4] + "_pil.png")
+    for d in (2, 4, 8):
+        im = Image.open(name)
+        w, h = im.size
+        im.draft(None, (w // d, h // d))
+        assert im.size == ((w + d - 1) // d, (h + d - 1) // d), (name, d, im.size)
+        im.convert("RGB").save(name[:-4] + "_pil_1_%d.png" % d)
+os.remove("src.ppm")
