@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,49 @@ func BenchmarkReadImages224(b *testing.B) {
 // about 4000x3000, q90), where libjpeg's DCT-scaled decode skips most of the work.
 func BenchmarkReadImages224Large(b *testing.B) {
 	benchReadImages224(b, corpusDir("SLUICE_LARGE_DIR", largeCorpusDir))
+}
+
+// BenchmarkReadImages224Progressive is BenchmarkReadImages224 on progressive copies of
+// the first 200 ImageNet-like photos (web crawls are full of progressive JPEGs), which
+// progressiveCorpus makes once with PIL (same quality and subsampling) under bench/data.
+func BenchmarkReadImages224Progressive(b *testing.B) {
+	benchReadImages224(b, progressiveCorpus(b, corpusDir("SLUICE_IMAGENET_DIR", imagenetCorpusDir), 200))
+}
+
+// BenchmarkReadImages224LargeProgressive is BenchmarkReadImages224Large on progressive
+// copies of the first 16 large photos: at 1/8 the decoder skips the AC scans' data.
+func BenchmarkReadImages224LargeProgressive(b *testing.B) {
+	benchReadImages224(b, progressiveCorpus(b, corpusDir("SLUICE_LARGE_DIR", largeCorpusDir), 16))
+}
+
+// progressiveCorpus returns dir+"-progressive", holding progressive re-encodings (PIL,
+// quality 90, 4:2:0) of the first limit JPEGs of dir, made on first use; it skips the
+// benchmark when dir is missing or python3 lacks Pillow.
+func progressiveCorpus(b *testing.B, dir string, limit int) string {
+	b.Helper()
+	out := dir + "-progressive"
+	if n, err := countJPEGs(out); err == nil && n == limit {
+		return out
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.jpg"))
+	if err != nil || len(names) < limit {
+		b.Skipf("no image corpus at bench/%s (%v); %s", dir, err, buildCorpusHint)
+	}
+	sort.Strings(names)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	const script = `import os, sys
+from PIL import Image
+out = sys.argv[1]
+for p in sys.argv[2:]:
+    Image.open(p).save(os.path.join(out, os.path.basename(p)), quality=90, subsampling=2, progressive=True)
+`
+	cmd := exec.Command("python3", append([]string{"-c", script, out}, names[:limit]...)...)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		b.Skipf("making progressive copies needs python3 with Pillow: %v: %s", err, msg)
+	}
+	return out
 }
 
 func corpusDir(env, def string) string {

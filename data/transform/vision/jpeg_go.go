@@ -8,12 +8,12 @@ import (
 	"github.com/sluicedata/sluice/data/transform/vision/internal/jpegdec"
 )
 
-// decodeJPEGGo decodes a JPEG with the pure-Go decoder of package jpegdec (about 1.7x
-// image/jpeg's speed, with libjpeg's IDCT, upsampling and colour rounding, so its pixels
-// are libjpeg-turbo's), DCT-scaled by 1/2, 1/4 or 1/8 as opts.ReducingGap allows, as
-// decodeLibjpeg is, then resized exactly with ResizeTo. It returns an error wrapping
-// jpegdec.ErrUnsupported for the JPEGs that package leaves to image/jpeg (CMYK, RGB-coded,
-// 12-bit, arithmetic-coded, 4:4:0 and 4:1:1 subsampling).
+// decodeJPEGGo decodes a JPEG with the pure-Go decoder of package jpegdec (with libjpeg's
+// IDCT, upsampling and colour rounding and PIL's CMYK conversion, so its pixels are PIL's),
+// DCT-scaled by 1/2, 1/4 or 1/8 as opts.ReducingGap allows, as decodeLibjpeg is, then
+// resized exactly with ResizeTo. It returns an error wrapping jpegdec.ErrUnsupported for
+// the JPEGs that package leaves to image/jpeg (12-bit, arithmetic-coded, lossless, or
+// sampled at non-integral fractions).
 func decodeJPEGGo(data []byte, cfg image.Config, opts DecodeOptions) (Image, error) {
 	mode := opts.Mode
 	if mode == ModeNative {

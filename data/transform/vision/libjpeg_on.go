@@ -38,7 +38,7 @@ static void sluice_emit_message(j_common_ptr cinfo, int level) {
 // space (channels 0 = native: 1 for grayscale files, else 3) and scale 1/denom, and
 // reports the output size and channels. When out is not NULL it then decodes into out,
 // which holds out_len bytes. It returns 0 on success, 2 when the colour space needs the
-// Go decoder (CMYK), 3 when the data ends early and 1 on other errors, with the message
+// Go decoder (CMYK or YCCK), 3 when the data ends early and 1 on other errors, with the message
 // in msg.
 static int sluice_jpeg_decode(const unsigned char *data, unsigned long len, int channels, int denom,
 		unsigned char *out, size_t out_len, int *w, int *h, int *c, char *msg, size_t msglen) {
@@ -110,8 +110,11 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"io"
 	"unsafe"
+
+	"github.com/sluicedata/sluice/data/transform/vision/internal/jpegdec"
 )
 
 // libjpegAvailable reports whether this build decodes JPEG with libjpeg-turbo (build tag
@@ -147,13 +150,40 @@ func decodeLibjpeg(data []byte, cfg image.Config, opts DecodeOptions) (Image, er
 	denom := dctScale(cfg.Height, cfg.Width, opts.H, opts.W, opts.ReducingGap)
 	h, w, c, err := libjpegCall(data, opts.Mode.Channels(), denom, nil)
 	if errors.Is(err, errUseGo) {
-		return decodeGo(data, opts, "jpeg")
+		// CMYK and YCCK: jpegdec converts them as PIL does (libjpeg's CMYK, then PIL's
+		// cmyk2rgb), which libjpeg alone cannot.
+		img, err := decodeJPEGGo(data, cfg, opts)
+		if errors.Is(err, jpegdec.ErrUnsupported) {
+			return decodeGo(data, opts, "jpeg")
+		}
+		return img, err
 	}
 	if err != nil {
 		return Image{}, err
 	}
+	if opts.Mode == ModeL && cfg.ColorModel != color.GrayModel {
+		// PIL's L of a colour JPEG is rgb2l of its RGB, not libjpeg's grayscale output
+		// (the Y plane), which is up to 14 levels off where the RGB clamps.
+		return decodeLibjpegL(data, h, w, denom, opts)
+	}
 	return decodeThenResize(opts.Dst, h, w, c, opts.H, opts.W, func(buf []uint8) error {
 		_, _, _, err := libjpegCall(data, c, denom, buf)
 		return err
+	})
+}
+
+// decodeLibjpegL decodes an h x w (at 1/denom) colour JPEG to RGB with libjpeg and
+// converts it to L as PIL's convert("L") does (luma), then resizes.
+func decodeLibjpegL(data []byte, h, w, denom int, opts DecodeOptions) (Image, error) {
+	return decodeThenResize(opts.Dst, h, w, 1, opts.H, opts.W, func(buf []uint8) error {
+		rgb := getScratch(h * w * 3)
+		defer putScratch(rgb)
+		if _, _, _, err := libjpegCall(data, 3, denom, rgb); err != nil {
+			return err
+		}
+		for i := range buf[:h*w] {
+			buf[i] = luma(rgb[3*i], rgb[3*i+1], rgb[3*i+2])
+		}
+		return nil
 	})
 }

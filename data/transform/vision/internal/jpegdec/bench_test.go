@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"image/jpeg"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"testing"
@@ -111,4 +113,75 @@ func loadJPEGCorpus(b *testing.B, dir string, limit int) [][]byte {
 		}
 	}
 	return files
+}
+
+// BenchmarkJPEGDecodeRestarts measures restart-interval parallelism on one image decoded
+// alone: the first SLUICE_JPEGDEC_FILES (default 4) large photos, re-encoded by PIL with a
+// restart marker every MCU row (as many cameras write them), decoded one at a time
+// serially and with Options.Workers = GOMAXPROCS, at full size and at 1/8. It reports
+// images per second of wall time and per CPU second for each, and the wall-time speedup.
+// It skips without python3 and Pillow. Run it as
+//
+//	go test ./data/transform/vision/internal/jpegdec -run '^$' -bench JPEGDecodeRestarts -benchtime 3x
+func BenchmarkJPEGDecodeRestarts(b *testing.B) {
+	src := loadJPEGCorpus(b, corpusDir("SLUICE_LARGE_DIR", largeCorpusDir), 4)
+	files := withRestartMarkers(b, src)
+	workers := runtime.GOMAXPROCS(0)
+	for _, denom := range []int{1, 8} {
+		b.Run(fmtf("1_%d", denom), func(b *testing.B) {
+			var wall, cpu [2]time.Duration
+			var dst []uint8
+			for b.Loop() {
+				for i, w := range []int{1, workers} {
+					t0, c0 := time.Now(), cpuTime()
+					for _, f := range files {
+						img, err := DecodeScaled(f, denom, Options{Dst: dst, Workers: w})
+						if err != nil {
+							b.Fatal(err)
+						}
+						dst = img.Pix
+					}
+					wall[i] += time.Since(t0)
+					cpu[i] += cpuTime() - c0
+				}
+			}
+			n := float64(b.N * len(files))
+			b.ReportMetric(n/wall[0].Seconds(), "serial-images/s")
+			b.ReportMetric(n/cpu[0].Seconds(), "serial-images/cpu-s")
+			b.ReportMetric(n/wall[1].Seconds(), "parallel-images/s")
+			b.ReportMetric(n/cpu[1].Seconds(), "parallel-images/cpu-s")
+			b.ReportMetric(wall[0].Seconds()/wall[1].Seconds(), "x-wall-speedup")
+		})
+	}
+}
+
+// withRestartMarkers re-encodes files with PIL (quality 90, 4:2:0, a restart marker every
+// MCU row), skipping the benchmark when python3 lacks Pillow.
+func withRestartMarkers(b *testing.B, files [][]byte) [][]byte {
+	b.Helper()
+	dir := b.TempDir()
+	const script = `import sys
+from PIL import Image
+for p in sys.argv[1:]:
+    Image.open(p).save(p + ".rst.jpg", quality=90, subsampling=2, restart_marker_rows=1)
+`
+	var args []string
+	for i, f := range files {
+		p := filepath.Join(dir, fmtf("%03d.jpg", i))
+		if err := os.WriteFile(p, f, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		args = append(args, p)
+	}
+	if out, err := exec.Command("python3", append([]string{"-c", script}, args...)...).CombinedOutput(); err != nil {
+		b.Skipf("re-encoding with restart markers needs python3 with Pillow: %v: %s", err, out)
+	}
+	out := make([][]byte, len(args))
+	for i, p := range args {
+		var err error
+		if out[i], err = os.ReadFile(p + ".rst.jpg"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return out
 }

@@ -8,9 +8,9 @@ package jpegdec
 // writeOutput converts the decoded planes into img.Pix, cropping the block padding.
 func (d *decoder) writeOutput(img Image) {
 	w, h, c := img.W, img.H, img.C
+	cs := d.colorSpace()
 	y0, ys := d.planes[0], d.strides[0]
-	if d.nComp == 1 || c == 1 {
-		// Grey, or the luma plane as L (JFIF's Y is PIL's L up to rounding).
+	if cs == colorGray {
 		for y := 0; y < h; y++ {
 			src := y0[y*ys : y*ys+w]
 			row := img.Pix[y*w*c : (y+1)*w*c]
@@ -26,26 +26,49 @@ func (d *decoder) writeOutput(img Image) {
 		}
 		return
 	}
-	// Chroma geometry: libjpeg upsamples by the ratio left after IDCT scaling, with the
-	// fancy filter unless the IDCT output is 1x1 or the chroma is at most 2 samples wide.
-	cs := d.strides[1]
+	yc, cb, cr := d.comp[0], d.comp[1], d.comp[2]
+	if cs != colorYCbCr || cb.h != 1 || cb.v != 1 || cr.h != 1 || cr.v != 1 || yc.v > yc.h || yc.h > 2 {
+		d.writeGeneric(img, cs)
+		return
+	}
+	// YCbCr with 4:4:4, 4:2:2 or 4:2:0 chroma, upsampled and converted in one pass.
+	// libjpeg upsamples by the ratio left after IDCT scaling, with the fancy filter unless
+	// the IDCT output is 1x1 or the chroma is at most 2 samples wide.
+	cstride := d.strides[1]
 	uh := d.hmax * d.bs[0] / (d.comp[1].h * d.bs[1])
 	uv := d.vmax * d.bs[0] / (d.comp[1].v * d.bs[1])
 	cw, ch := d.dw[1], d.dh[1]
 	fancy := d.bs[0] > 1 && cw > 2
-	d.rowBuf = grow(d.rowBuf, 4*cw)
-	cbRow, crRow := d.rowBuf[:2*cw], d.rowBuf[2*cw:4*cw]
+	d.rowBuf = grow(d.rowBuf, 4*cw+3*w)
+	cbRow, crRow, rgbRow := d.rowBuf[:2*cw], d.rowBuf[2*cw:4*cw], d.rowBuf[4*cw:4*cw+3*w]
 	chromaRow := func(plane []byte, r int) []byte {
 		r = min(max(r, 0), ch-1) // libjpeg replicates the edge rows
-		return plane[r*cs : r*cs+cw]
+		return plane[r*cstride : r*cstride+cw]
 	}
 	cbP, crP := d.planes[1], d.planes[2]
 	for y := 0; y < h; y++ {
 		yrow := y0[y*ys : y*ys+w]
-		out := img.Pix[y*w*3 : (y+1)*w*3]
+		out := rgbRow // L is PIL's convert("L") of the RGB (not the Y plane, which differs by rounding)
+		if c == 3 {
+			out = img.Pix[y*w*3 : (y+1)*w*3]
+		}
 		switch {
 		case uh == 1 && uv == 1:
-			yccRow(out, yrow, chromaRow(cbP, y), chromaRow(crP, y))
+			yccRowFast(out, yrow, chromaRow(cbP, y), chromaRow(crP, y))
+		case useAVX2 && uh == 2 && uv == 2 && fancy:
+			// Upsample each chroma row, then convert with the AVX2 kernel.
+			r := y / 2
+			nb := r - 1
+			if y%2 == 1 {
+				nb = r + 1
+			}
+			fancyH2V2Fast(cbRow, chromaRow(cbP, r), chromaRow(cbP, nb))
+			fancyH2V2Fast(crRow, chromaRow(crP, r), chromaRow(crP, nb))
+			yccRowFast(out, yrow, cbRow, crRow)
+		case useAVX2 && uh == 2 && uv == 1 && fancy:
+			fancyH2V1Fast(cbRow, chromaRow(cbP, y))
+			fancyH2V1Fast(crRow, chromaRow(crP, y))
+			yccRowFast(out, yrow, cbRow, crRow)
 		case uh == 2 && uv == 2 && fancy:
 			r := y / 2
 			nb := r - 1 // the upper output row of a pair blends with the row above
@@ -60,7 +83,234 @@ func (d *decoder) writeOutput(img Image) {
 			replicate2(crRow, chromaRow(crP, y/uv))
 			yccRow(out, yrow, cbRow, crRow)
 		}
+		if c == 1 {
+			lumaRow(img.Pix[y*w:(y+1)*w], out)
+		}
 	}
+}
+
+// lumaRow is PIL's rgb2l on a row: ITU-R 601-2 weights in 16.16 fixed point, rounded.
+func lumaRow(out, rgb []byte) {
+	rgb = rgb[:3*len(out)]
+	for x := range out {
+		p := rgb[3*x : 3*x+3 : 3*x+3]
+		out[x] = uint8((uint32(p[0])*19595 + uint32(p[1])*38470 + uint32(p[2])*7471 + 0x8000) >> 16)
+	}
+}
+
+// writeGeneric is writeOutput for the frames without a fused path: RGB-coded, CMYK and
+// YCCK JPEGs, and YCbCr with other subsampling. It upsamples each component's row to the
+// full width as libjpeg-turbo does (jdsample.c: fancy h2v1 and h2v2 where libjpeg uses them,
+// repeated samples otherwise), converts as libjpeg does to RGB or CMYK (ycck_cmyk_convert
+// for YCCK), and then CMYK to RGB as PIL does: PIL reads Adobe CMYK inverted ("CMYK;I")
+// and converts with cmyk2rgb (libImaging/Convert.c), R = K - K*(255-C)/255 rounded by
+// MULDIV255. L is PIL's rgb2l of that RGB.
+func (d *decoder) writeGeneric(img Image, cs int) {
+	w, h, c := img.W, img.H, img.C
+	minBS := 8 / d.denom
+	fancy := minBS > 1
+	var rows [maxComponents][]byte
+	// An upsampled row is at most 4 (the largest sampling factor) times the component's.
+	n := 0
+	for i := 0; i < d.nComp; i++ {
+		n += 4*d.dw[i] + w
+	}
+	d.rowBuf = grow(d.rowBuf, n)
+	bufs := d.rowBuf
+	var buf [maxComponents][]byte
+	for i := 0; i < d.nComp; i++ {
+		k := 4*d.dw[i] + w
+		buf[i], bufs = bufs[:k], bufs[k:]
+	}
+	for y := 0; y < h; y++ {
+		for i := 0; i < d.nComp; i++ {
+			rows[i] = d.upsampledRow(i, y, buf[i], fancy)[:w]
+		}
+		out := img.Pix[y*w*c : (y+1)*w*c]
+		for x := 0; x < w; x++ {
+			var r, g, b int32
+			switch cs {
+			case colorRGB:
+				r, g, b = int32(rows[0][x]), int32(rows[1][x]), int32(rows[2][x])
+			case colorYCbCr:
+				r, g, b = yccTerms(rows[0][x], rows[1][x], rows[2][x])
+				r, g, b = clamp8(r), clamp8(g), clamp8(b)
+			default:
+				cc, mm, yy, k := int32(rows[0][x]), int32(rows[1][x]), int32(rows[2][x]), int32(rows[3][x])
+				if cs == colorYCCK {
+					r, g, b := yccTerms(rows[0][x], rows[1][x], rows[2][x])
+					cc, mm, yy = clamp8(255-r), clamp8(255-g), clamp8(255-b)
+				}
+				r, g, b = k-mulDiv255(255-cc, k), k-mulDiv255(255-mm, k), k-mulDiv255(255-yy, k)
+			}
+			if c == 1 {
+				out[x] = uint8((r*19595 + g*38470 + b*7471 + 0x8000) >> 16)
+				continue
+			}
+			p := out[3*x : 3*x+3 : 3*x+3]
+			p[0], p[1], p[2] = uint8(r), uint8(g), uint8(b)
+		}
+	}
+}
+
+// upsampledRow returns output row y of component i at the full width (at least the
+// image width), upsampled into buf when the component is subsampled.
+func (d *decoder) upsampledRow(i, y int, buf []byte, fancy bool) []byte {
+	minBS := 8 / d.denom
+	uh := d.hmax * minBS / (d.comp[i].h * d.bs[i])
+	uv := d.vmax * minBS / (d.comp[i].v * d.bs[i])
+	plane, stride, cw, ch := d.planes[i], d.strides[i], d.dw[i], d.dh[i]
+	row := func(r int) []byte {
+		r = min(max(r, 0), ch-1) // libjpeg replicates the edge rows
+		return plane[r*stride : r*stride+cw]
+	}
+	switch {
+	case uh == 1 && uv == 1:
+		return row(y)
+	case uh == 2 && uv == 1 && fancy && cw > 2:
+		fancyH2V1(buf, row(y))
+	case uh == 2 && uv == 2 && fancy && cw > 2:
+		r, nb := y/2, y/2-1
+		if y%2 == 1 {
+			nb = y/2 + 1
+		}
+		fancyH2V2(buf, row(r), row(nb))
+	case uh == 1 && uv == 2 && fancy:
+		// h1v2_fancy_upsample (4:4:0, as a lossless rotation of 4:2:2 makes): 3:1
+		// vertically, rounding up for the lower row of a pair.
+		r, nb, bias := y/2, y/2-1, 1
+		if y%2 == 1 {
+			nb, bias = y/2+1, 2
+		}
+		near, far := row(r), row(nb)
+		out := buf[:cw]
+		for x := range out {
+			out[x] = uint8((int(near[x])*3 + int(far[x]) + bias) >> 2)
+		}
+	case uh == 1:
+		return row(y / uv) // int_upsample, vertically only
+	default: // int_upsample: each sample uh times, each row uv times
+		replicateN(buf, row(y/uv), uh)
+	}
+	return buf
+}
+
+// replicateN is libjpeg's int_upsample across one row: each sample k times.
+func replicateN(out, in []byte, k int) {
+	if k == 2 {
+		replicate2(out, in)
+		return
+	}
+	out = out[:k*len(in)]
+	for i, v := range in {
+		for j := range k {
+			out[i*k+j] = v
+		}
+	}
+}
+
+// The row-at-a-time fancy upsamplers: writeGeneric uses them, and the tests hold the fused
+// ones (yccRowH2V1, yccRowH2V2) to them.
+
+// fancyH2V2 is libjpeg's h2v2_fancy_upsample for one output row: near is the chroma row
+// this output row falls in, far the adjacent one (weights 3:1 vertically, then 3:1
+// horizontally, with libjpeg's alternating rounding). It needs len(near) > 2.
+func fancyH2V2(out, near, far []uint8) {
+	n := len(near)
+	far = far[:n]
+	out = out[:2*n]
+	this, next := int(near[0])*3+int(far[0]), int(near[1])*3+int(far[1])
+	out[0] = uint8((this*4 + 8) >> 4)
+	out[1] = uint8((this*3 + next + 7) >> 4)
+	last := this
+	this = next
+	for i := 1; i < n-1; i++ {
+		next = int(near[i+1])*3 + int(far[i+1])
+		out[2*i] = uint8((this*3 + last + 8) >> 4)
+		out[2*i+1] = uint8((this*3 + next + 7) >> 4)
+		last, this = this, next
+	}
+	out[2*n-2] = uint8((this*3 + last + 8) >> 4)
+	out[2*n-1] = uint8((this*4 + 7) >> 4)
+}
+
+// fancyH2V1 is libjpeg's h2v1_fancy_upsample (horizontal 3:1 triangle); len(in) > 2.
+func fancyH2V1(out, in []uint8) {
+	n := len(in)
+	out = out[:2*n]
+	out[0] = in[0]
+	out[1] = uint8((int(in[0])*3 + int(in[1]) + 2) >> 2)
+	for i := 1; i < n-1; i++ {
+		v := int(in[i]) * 3
+		out[2*i] = uint8((v + int(in[i-1]) + 1) >> 2)
+		out[2*i+1] = uint8((v + int(in[i+1]) + 2) >> 2)
+	}
+	out[2*n-2] = uint8((int(in[n-1])*3 + int(in[n-2]) + 1) >> 2)
+	out[2*n-1] = in[n-1]
+}
+
+// fancyH2V2Fast is fancyH2V2 with the AVX2 kernel for the interior samples, in groups of
+// 16, where the build and CPU have it; the edges (which repeat the end samples) stay in
+// Go. It needs len(near) > 2.
+func fancyH2V2Fast(out, near, far []byte) {
+	n := len(near)
+	m := 0
+	if useAVX2 && n >= 18 {
+		m = (n - 2) &^ 15 // samples 1..m, which have both neighbours
+		_, _ = out[2*m+1], far[m+1]
+		upH2V2AVX2(&out[2], &near[1], &far[1], m)
+	}
+	if m == 0 {
+		fancyH2V2(out, near, far)
+		return
+	}
+	t := func(i int) int { return int(near[i])*3 + int(far[i]) }
+	pair := func(i int) {
+		c := t(i) * 3
+		out[2*i] = uint8((c + t(max(i-1, 0)) + 8) >> 4)
+		out[2*i+1] = uint8((c + t(min(i+1, n-1)) + 7) >> 4)
+	}
+	pair(0)
+	for i := m + 1; i < n; i++ {
+		pair(i)
+	}
+}
+
+// fancyH2V1Fast is fancyH2V1 with the AVX2 kernel for the interior samples, as
+// fancyH2V2Fast. It needs len(in) > 2.
+func fancyH2V1Fast(out, in []byte) {
+	n := len(in)
+	if !useAVX2 || n < 18 {
+		fancyH2V1(out, in)
+		return
+	}
+	m := (n - 2) &^ 15
+	_ = out[2*m+1]
+	upH2V1AVX2(&out[2], &in[1], m)
+	pair := func(i int) {
+		c := int(in[i]) * 3
+		out[2*i] = uint8((c + int(in[max(i-1, 0)]) + 1) >> 2)
+		out[2*i+1] = uint8((c + int(in[min(i+1, n-1)]) + 2) >> 2)
+	}
+	pair(0)
+	for i := m + 1; i < n; i++ {
+		pair(i)
+	}
+}
+
+// yccTerms is libjpeg's ycc_rgb_convert before the clamp.
+func yccTerms(y, cb, cr uint8) (r, g, b int32) {
+	crT, cbT := crTab[cr], cbTab[cb]
+	yi := int32(y)
+	return yi + int32(uint32(crT)) - tabLowBias, yi + int32((crT+cbT)>>48) - tabHighBias, yi + int32(uint32(cbT)) - tabLowBias
+}
+
+func clamp8(v int32) int32 { return min(max(v, 0), 255) }
+
+// mulDiv255 is PIL's MULDIV255: a*b/255 rounded, for a and b in [0, 255].
+func mulDiv255(a, b int32) int32 {
+	t := a*b + 128
+	return ((t >> 8) + t) >> 8
 }
 
 // ycc converts one pixel with libjpeg's ycc_rgb_convert arithmetic, by table: crTab and
@@ -71,6 +321,18 @@ func ycc(p *[3]byte, y, cb, cr uint8) {
 	p[0] = clampTab[(yi+int32(uint32(crT))-tabLowBias)&1023]
 	p[1] = clampTab[(yi+int32((crT+cbT)>>48)-tabHighBias)&1023]
 	p[2] = clampTab[(yi+int32(uint32(cbT))-tabLowBias)&1023]
+}
+
+// yccRowFast is yccRow with the AVX2 kernel for whole groups of 16 pixels, where the
+// build and CPU have it.
+func yccRowFast(out, y, cb, cr []byte) {
+	m := 0
+	if useAVX2 && len(y) >= 16 {
+		m = len(y) &^ 15
+		_, _, _ = out[3*m-1], cb[m-1], cr[m-1]
+		yccRGBAVX2(&out[0], &y[0], &cb[0], &cr[0], m)
+	}
+	yccRow(out[3*m:], y[m:], cb[m:], cr[m:])
 }
 
 // yccRow converts one row of full-resolution YCbCr to RGB.

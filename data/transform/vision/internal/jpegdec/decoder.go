@@ -12,8 +12,8 @@ const DefaultMaxPixels = 2 * 89478485
 // Options are the per-call settings of Decode and DecodeScaled. The zero value decodes to
 // 3-channel RGB into a new buffer with the DefaultMaxPixels limit.
 type Options struct {
-	// Channels is 3 for interleaved RGB or 1 for L (the luma plane, as PIL's
-	// Image.convert("L") of a YCbCr JPEG up to rounding); 0 means 3.
+	// Channels is 3 for interleaved RGB or 1 for L: a grey JPEG's samples, or for a
+	// colour one PIL's Image.convert("L") of the RGB (rgb2l), exactly; 0 means 3.
 	Channels int
 	// MaxPixels refuses a JPEG whose frame header declares more pixels than this, before
 	// any pixel memory is allocated; 0 means DefaultMaxPixels, negative means no limit.
@@ -21,6 +21,11 @@ type Options struct {
 	// Dst receives the pixels when its capacity is at least H*W*Channels bytes (for
 	// example a slice of a tensor column); otherwise the decoder allocates.
 	Dst []uint8
+	// Workers, above 1, lets a large baseline JPEG with restart markers decode its
+	// restart intervals on up to that many goroutines, all finished before the call
+	// returns: less wall time for one image decoded alone, about the same CPU time. A
+	// caller that already decodes one image per core should leave it 0 (serial).
+	Workers int
 }
 
 // Image is a decoded image: H rows of W pixels of C interleaved 8-bit channels in Pix,
@@ -34,7 +39,7 @@ type Image struct {
 // Config is what the frame header says about a JPEG.
 type Config struct {
 	Width, Height int
-	// Components is 1 (grayscale) or 3 (YCbCr).
+	// Components is 1 (grayscale), 3 (YCbCr or RGB) or 4 (CMYK or YCCK).
 	Components int
 	// Progressive reports a progressive (SOF2) JPEG.
 	Progressive bool
@@ -46,9 +51,6 @@ func DecodeConfig(data []byte) (Config, error) {
 	d := getDecoder(data, 1)
 	defer putDecoder(d)
 	if err := d.parse(true); err != nil {
-		return Config{}, err
-	}
-	if err := d.checkColor(); err != nil {
 		return Config{}, err
 	}
 	return Config{Width: d.width, Height: d.height, Components: d.nComp, Progressive: d.progressive}, nil
@@ -92,6 +94,7 @@ func DecodeScaled(data []byte, denom int, opts Options) (Image, error) {
 	d := getDecoder(data, denom)
 	defer putDecoder(d)
 	d.maxPixels = maxPixels
+	d.workers = opts.Workers
 	if err := d.parse(false); err != nil {
 		return Image{}, err
 	}
@@ -116,17 +119,21 @@ func ScaledSize(w, h, denom int) (int, int) {
 	return (w + denom - 1) / denom, (h + denom - 1) / denom
 }
 
-// checkColor rejects colour models this package leaves to image/jpeg.
-func (d *decoder) checkColor() error {
-	if d.nComp == 3 && d.isRGB() {
-		return unsupported("RGB (not YCbCr) colour")
-	}
-	return nil
+// entropy is the state of one entropy decoder over a stretch of a scan: its bit reader,
+// DC predictions, block buffer and libjpeg's insufficient_data flag (the data hit a marker,
+// and the MCUs up to the next restart marker are not decoded).
+type entropy struct {
+	br           bitReader
+	dcPred       [maxComponents]int32
+	insufficient bool
+	// blk holds one block's dequantized coefficients in natural order.
+	blk block
 }
 
 // block holds one block's coefficients (or a quantization table). It is padded to 128
 // entries so that the block decoder's indexes, masked with &127, need no bounds checks; a
-// corrupt run past the 64th coefficient writes to entry 64 and reads zero quantizers.
+// corrupt run past the 64th coefficient lands in entry 63 as in libjpeg (natural), and a
+// quantization table repeats its last entry in the padding for it.
 type block [2 * blockSize]int32
 
 // decoder is one decode's state. The Huffman tables and the scratch buffers survive in
@@ -137,7 +144,11 @@ type decoder struct {
 	// the upsampled chroma rows.
 	planeBuf []byte
 	coefBuf  []int16
-	rowBuf   []byte
+	// nzBuf backs nz, one mask a progressive block: bit z set when the coefficient at
+	// zig-zag position z may be nonzero (a superset: it is never cleared), so that
+	// refinement inside an end-of-band run visits only those.
+	nzBuf  []uint64
+	rowBuf []byte
 	state
 }
 
@@ -159,13 +170,16 @@ type state struct {
 
 	ri     int   // restart interval in MCUs
 	eobRun int32 // End-of-Band run, specified in section G.1.2.2
+	// nextRestart is the number (0-7) of the restart marker due next in the scan.
+	nextRestart int
+
 	// quant are the quantization tables in zig-zag order.
 	quant [maxTq + 1]block
-	br    bitReader
 
 	// Output geometry, set by setup at the first scan.
 	denom     int
 	maxPixels int
+	workers   int
 	ready     bool
 	mxx, myy  int // MCUs per row and column
 	hmax      int
@@ -176,10 +190,10 @@ type state struct {
 	planes    [maxComponents][]byte
 	strides   [maxComponents]int
 	coefs     [maxComponents][]int16
+	nz        [maxComponents][]uint64
 	decoded   [maxComponents]bool
-	dcPred    [maxComponents]int32
-	// blk holds one block's dequantized coefficients in natural order.
-	blk block
+	// entropy is the serial decoder's entropy state; a parallel one has one per worker.
+	entropy
 }
 
 var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
@@ -206,18 +220,18 @@ func putDecoder(d *decoder) {
 		d.planeBuf = nil
 	}
 	if 2*cap(d.coefBuf) > maxPooledBytes {
-		d.coefBuf = nil
+		d.coefBuf, d.nzBuf = nil, nil
 	}
 	decoderPool.Put(d)
 }
 
 // setup fixes the block geometry and allocates the planes (and, for a progressive JPEG,
 // the coefficients) at the first scan; processSOS has checked the header's size.
-func (d *decoder) setup() error {
-	if err := d.checkColor(); err != nil {
-		return err
+func (d *decoder) setup() {
+	d.hmax, d.vmax = 1, 1
+	for _, c := range d.comp[:d.nComp] {
+		d.hmax, d.vmax = max(d.hmax, c.h), max(d.vmax, c.v)
 	}
-	d.hmax, d.vmax = d.comp[0].h, d.comp[0].v
 	d.mxx = (d.width + 8*d.hmax - 1) / (8 * d.hmax)
 	d.myy = (d.height + 8*d.vmax - 1) / (8 * d.vmax)
 	minBS := 8 / d.denom
@@ -249,15 +263,17 @@ func (d *decoder) setup() error {
 	if d.progressive {
 		d.coefBuf = grow(d.coefBuf, coefs)
 		clear(d.coefBuf)
+		d.nzBuf = grow(d.nzBuf, coefs/blockSize)
+		clear(d.nzBuf)
 		off = 0
 		for i := 0; i < d.nComp; i++ {
 			n := d.mxx * d.comp[i].h * d.myy * d.comp[i].v * blockSize
 			d.coefs[i] = d.coefBuf[off : off+n : off+n]
+			d.nz[i] = d.nzBuf[off/blockSize : (off+n)/blockSize : (off+n)/blockSize]
 			off += n
 		}
 	}
 	d.ready = true
-	return nil
 }
 
 // grow returns buf resized to n, reallocating when its capacity is short.

@@ -62,6 +62,20 @@ func withDHTCounts(data []byte, n byte) []byte {
 	return append(out, data[i+22:]...)
 }
 
+// withDRI inserts a restart interval of ri MCUs before the SOS.
+func withDRI(data []byte, ri int) []byte {
+	i := bytes.Index(data, []byte{0xff, 0xda})
+	out := append([]byte(nil), data[:i]...)
+	out = append(out, 0xff, 0xdd, 0, 4, byte(ri>>8), byte(ri))
+	return append(out, data[i:]...)
+}
+
+// withDCSymbol makes the symbol of the first DHT's (the DC table's) only code sym.
+func withDCSymbol(data []byte, sym byte) []byte {
+	i := bytes.Index(data, []byte{0xff, 0xc4})
+	return patched(data, i+21, sym)
+}
+
 func TestDecodeErrors(t *testing.T) {
 	good := readFile(t, "testdata/b420_q90.jpg")
 	sof := sofOffset(t, good)
@@ -83,16 +97,21 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "no EOI", data: good[:len(good)-2], wantMsg: "missing EOI"},
 		{name: "bad denominator", data: good, denom: 3, wantMsg: "scale denominator 3"},
 		{name: "bad channels", data: good, opts: Options{Channels: 2}, wantMsg: "2 channels"},
-		{name: "CMYK", data: readFile(t, "../../testdata/small_cmyk.jpg"), wantIs: ErrUnsupported},
 		{name: "12-bit", data: patched(good, sof, 12), wantIs: ErrUnsupported},
-		{name: "4:4:0", data: patched(good, sof+7, 0x12), wantIs: ErrUnsupported},
+		{name: "sampling 3x1,2x1,1x1", data: patched(patched(good, sof+7, 0x31), sof+10, 0x21), wantIs: ErrUnsupported},
 		{name: "arithmetic coding", data: patched(good, sof-3, 0xc9), wantIs: ErrUnsupported},
 		{name: "zero width", data: patched(good, sof+3, 0, 0), wantMsg: "empty image"},
 		{name: "over MaxPixels", data: patched(good, sof+1, 0xff, 0xff, 0xff, 0xff), wantIs: ErrTooLarge},
 		{name: "small MaxPixels", data: good, opts: Options{MaxPixels: 100}, wantIs: ErrTooLarge},
 		{name: "huge frame, no data", data: header(65535, 65535, []byte{0x00, 0xff, 0xd9}), opts: Options{MaxPixels: -1}, wantMsg: "cannot hold"},
-		{name: "marker inside scan", data: header(64, 64, append(append(make([]byte, 8), 0xff, 0xd0), make([]byte, 40)...)), wantMsg: "short Huffman data"},
-		{name: "undefined Huffman table", data: withScanTables(header(8, 8, []byte{0, 0xff, 0xd9}), 0x11), wantMsg: "uninitialized Huffman table"},
+		// libjpeg decodes past a marker inside a scan (grey from there on), but this file
+		// then ends without EOI: truncated, as for libjpeg and PIL.
+		{name: "marker inside scan, no EOI", data: header(64, 64, append(append(make([]byte, 8), 0xff, 0xd0), make([]byte, 40)...)), wantMsg: "missing EOI"},
+		{name: "restart interval cut short", data: withDRI(header(64, 64, []byte{0, 0, 0, 0, 0xff, 0xd0, 0, 0, 0, 0, 0xff, 0xd1, 0, 0, 0, 0}), 16), wantMsg: "short Huffman data"},
+		{name: "bad DC table", data: withDCSymbol(header(8, 8, []byte{0, 0xff, 0xd9}), 16), wantMsg: "bad DC Huffman table"},
+		// Slots 0 and 1 get the standard tables when undefined (TestDecodeStandardTables);
+		// slot 2, in an extended sequential file, has none.
+		{name: "undefined Huffman table", data: withScanTables(patched(header(8, 8, []byte{0, 0xff, 0xd9}), 2+2+67+1, 0xc1), 0x22), wantMsg: "uninitialized Huffman table"},
 		{name: "bad Huffman lengths", data: withDHTCounts(header(8, 8, []byte{0, 0xff, 0xd9}), 3), wantMsg: "bad Huffman code lengths"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

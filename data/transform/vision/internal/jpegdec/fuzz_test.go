@@ -8,21 +8,32 @@ import (
 	"testing"
 )
 
-// FuzzDecode checks that no input panics, and that when both this package and image/jpeg
-// decode an input, the sizes agree (ceil(w/denom) x ceil(h/denom) when scaled). The seed
-// corpus is every test JPEG. Run it with
+// FuzzDecode checks that no input panics, that a decode on several workers (restart
+// intervals in parallel, split however small the image) gives the serial decode's pixels,
+// and that when both this package and image/jpeg decode an input, the sizes agree
+// (ceil(w/denom) x ceil(h/denom) when scaled). The seed corpus is every test JPEG. Run it
+// with
 //
 //	go test ./data/transform/vision/internal/jpegdec -run '^$' -fuzz FuzzDecode -fuzztime 60s
 func FuzzDecode(f *testing.F) {
 	for _, path := range testJPEGs(f) {
 		f.Add(readFile(f, path), uint8(0))
 	}
+	saved := minParallelMCUs
+	minParallelMCUs = 1
+	f.Cleanup(func() { minParallelMCUs = saved })
 	f.Fuzz(func(t *testing.T, data []byte, scale uint8) {
 		denom := 1 << (scale % 4)
 		// A small pixel limit keeps a fuzzed header from asking for gigabytes.
-		img, err := DecodeScaled(data, denom, Options{MaxPixels: 1 << 22, Channels: 1 + 2*int(scale>>7)})
+		opts := Options{MaxPixels: 1 << 22, Channels: 1 + 2*int(scale>>7)}
+		img, err := DecodeScaled(data, denom, opts)
 		if err != nil {
 			return
+		}
+		opts.Workers = 3
+		par, err := DecodeScaled(data, denom, opts)
+		if err != nil || !bytes.Equal(par.Pix, img.Pix) {
+			t.Fatalf("1/%d on 3 workers: %v, or pixels differ from the serial decode", denom, err)
 		}
 		m, err := stdlibDecode(data)
 		if err != nil {

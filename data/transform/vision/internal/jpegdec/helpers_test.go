@@ -90,9 +90,9 @@ func stdlibRef(t testing.TB, data []byte, c int) Image {
 		}
 	case *image.YCbCr:
 		if c == 1 {
-			for y := range h {
-				copy(img.Pix[y*w:(y+1)*w], s.Y[y*s.YStride:])
-			}
+			// PIL's L of a colour JPEG is rgb2l of its RGB.
+			rgb := stdlibRef(t, data, 3)
+			lumaRow(img.Pix, rgb.Pix)
 			break
 		}
 		cw, ch := (w+1)/2, h

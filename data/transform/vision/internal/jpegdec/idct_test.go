@@ -96,3 +96,104 @@ func TestBitReader(t *testing.T) {
 		})
 	}
 }
+
+// TestIDCT8AVX2 holds the AVX2 IDCT to idct8Go, the Go version of the same (SIMD islow)
+// arithmetic, on random blocks of every sparsity and magnitude: small ones, where
+// idct8Go takes its int32 path, and ones past 16 bits, where the wraps and saturations
+// decide the result. Blocks with coefficients only in row 0 take the wrapping short cut.
+func TestIDCT8AVX2(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 IDCT in this build or on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, tc := range []struct {
+		name    string
+		lastZig int
+		row0    bool // only row 0 may be nonzero
+		scale   int32
+	}{
+		{"sparse small", 9, false, 200},
+		{"full small", 63, false, 300},
+		{"full large", 63, false, 3000},
+		{"full past 16 bits", 63, false, 80000},
+		{"row 0 small", 63, true, 300},
+		{"row 0 past 16 bits", 63, true, 40000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for iter := 0; iter < 5000; iter++ {
+				var blk block
+				mask := uint32(bigBlock)
+				blk[0] = rng.Int32N(2*tc.scale+1) - tc.scale
+				for z := 1; z <= tc.lastZig; z++ {
+					if u := unzig[z]; rng.IntN(3) == 0 && (!tc.row0 || u < 8) {
+						blk[u] = rng.Int32N(2*tc.scale+1) - tc.scale
+						if blk[u] != 0 {
+							mask |= zinfo[z]
+						}
+					}
+				}
+				mask &^= 0xff
+				if mask&^bigBlock == 0 {
+					continue // idctDC8's case
+				}
+				got, want := make([]byte, 8*11), make([]byte, 8*11)
+				idct8AVX2(&blk[0], &got[0], 11, mask>>16&0xff == 0)
+				idct8Go(&blk, want, 11, mask)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("block %v (mask %#x): got %v, want %v", blk[:64], mask, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestSmallBlocksAgree checks the claim behind the bigBlock gate: for blocks within smallDC
+// and smallAC, the int32 C-style IDCTs give exactly what the SIMD arithmetic gives (so
+// only large blocks need it), on random blocks and on the worst cases, every coefficient
+// at the bounds.
+func TestSmallBlocksAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 7))
+	for iter := 0; iter < 20000; iter++ {
+		var blk block
+		mask := uint32(0)
+		density := 1 + rng.IntN(4)
+		for z := 0; z < blockSize; z++ {
+			u := unzig[z]
+			lim := int32(smallAC)
+			if z == 0 {
+				lim = smallDC
+			}
+			switch {
+			case iter < 64: // every coefficient at a bound, signs from the iteration
+				blk[u] = lim
+				if (iter>>(z%6))&1 == 1 {
+					blk[u] = -lim
+				}
+			case z == 0 || rng.IntN(density) == 0:
+				blk[u] = rng.Int32N(2*lim+1) - lim
+			}
+			if z > 0 && blk[u] != 0 {
+				mask |= zinfo[z]
+			}
+		}
+		mask &^= 0xff
+		got, want := make([]byte, 64), make([]byte, 64)
+		idct8Small(&blk, got, 8, mask)
+		idct8Go(&blk, want, 8, mask|bigBlock)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("8x8, block %v: C-style %v, SIMD %v", blk[:64], got, want)
+		}
+		got4, want4 := make([]byte, 16), make([]byte, 16)
+		idct4(&blk, got4, 4, mask)
+		idct4SIMD(&blk, want4, 4)
+		if !bytes.Equal(got4, want4) {
+			t.Fatalf("4x4, block %v: C-style %v, SIMD %v", blk[:64], got4, want4)
+		}
+		got2, want2 := make([]byte, 4), make([]byte, 4)
+		idct2(&blk, got2, 2, mask)
+		idct2SIMD(&blk, want2, 2)
+		if !bytes.Equal(got2, want2) {
+			t.Fatalf("2x2, block %v: C-style %v, SIMD %v", blk[:64], got2, want2)
+		}
+	}
+}

@@ -7,30 +7,28 @@
 
 package jpegdec
 
+import "math/bits"
+
 // decodeProgressive decodes one scan of a progressive JPEG into the saved coefficients
 // (quantized, natural order); reconstructProgressive turns them into pixels after the
 // last scan.
 func (d *decoder) decodeProgressive(scan []scanComp, zigStart, zigEnd int, ah, al uint) error {
-	d.dcPred = [maxComponents]int32{}
 	br := &d.br
 	return d.mcuWalk(scan, func(sc *scanComp, bx, by int) error {
 		ci := sc.ci
-		i := (by*d.mxx*d.comp[ci].h + bx) * blockSize
+		bi := by*d.mxx*d.comp[ci].h + bx
+		i := bi * blockSize
 		b := (*[blockSize]int16)(d.coefs[ci][i : i+blockSize])
+		nz := &d.nz[ci][bi]
 		if ah != 0 {
-			return d.refine(b, &d.huff[acTable][sc.ta], zigStart, zigEnd, int16(1)<<al)
+			return d.refine(b, nz, &d.huff[acTable][sc.ta], zigStart, zigEnd, int16(1)<<al)
 		}
 		zig := zigStart
 		if zig == 0 {
 			zig++
-			// Decode the DC coefficient, as specified in section F.2.2.1.
-			value, err := br.decodeHuffman(&d.huff[dcTable][sc.td])
-			if err != nil {
-				return err
-			}
-			if value > 16 {
-				return unsupported("excessive DC component")
-			}
+			// Decode the DC coefficient, as specified in section F.2.2.1; processSOS
+			// has checked that the table's symbols are at most 15.
+			value := br.decodeHuffman(&d.huff[dcTable][sc.td])
 			d.dcPred[ci] += br.receiveExtend(uint(value))
 			b[0] = int16(d.dcPred[ci] << al)
 		}
@@ -41,14 +39,15 @@ func (d *decoder) decodeProgressive(scan []scanComp, zigStart, zigEnd int, ah, a
 			d.eobRun--
 			return nil
 		}
-		return d.decodeACFirst(b, &d.huff[acTable][sc.ta], zig, zigEnd, al)
+		return d.decodeACFirst(b, nz, &d.huff[acTable][sc.ta], zig, zigEnd, al)
 	})
 }
 
 // decodeACFirst decodes the AC coefficients zigStart..zigEnd of a first (not refining)
 // progressive scan, as specified in section G.1.2.2, with decodeBlock's local bit buffer
-// and one-step look-ups.
-func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, al uint) error {
+// and one-step look-ups. As libjpeg's decode_mcu_AC_first does, a run past zigEnd
+// (corrupt data) still stores its coefficient, past 63 in the last one.
+func (d *decoder) decodeACFirst(b *[blockSize]int16, nz *uint64, h *huffman, zigStart, zigEnd int, al uint) error {
 	br := &d.br
 	acc, n := br.acc, br.n
 	for k := zigStart; k <= zigEnd; {
@@ -61,10 +60,8 @@ func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEn
 			l := uint(f & 0xff)
 			acc <<= l
 			n -= l
-			if k > zigEnd {
-				break
-			}
-			b[unzig[k&63]&63] = int16((f >> 16) << al)
+			b[natural[k&127]] = int16((f >> 16) << al)
+			*nz |= 1 << min(k, blockSize-1)
 			k++
 			continue
 		}
@@ -76,12 +73,8 @@ func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEn
 			rs = uint(v >> 8)
 		} else {
 			br.acc, br.n = acc, n
-			sym, err := br.decodeHuffmanSlow(h)
-			if err != nil {
-				return err
-			}
+			rs = uint(br.decodeHuffmanSlow(h))
 			acc, n = br.acc, br.n
-			rs = uint(sym)
 		}
 		r, s := int(rs>>4), rs&0x0f
 		if s == 0 {
@@ -100,10 +93,8 @@ func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEn
 			break
 		}
 		k += r
-		if k > zigEnd {
-			break
-		}
-		b[unzig[k&63]&63] = int16(extend(uint32(acc>>(64-s)), s) << al)
+		b[natural[k&127]] = int16(extend(uint32(acc>>(64-s)), s) << al)
+		*nz |= 1 << min(k, blockSize-1)
 		acc <<= s
 		n -= s
 		k++
@@ -112,9 +103,23 @@ func (d *decoder) decodeACFirst(b *[blockSize]int16, h *huffman, zigStart, zigEn
 	return nil
 }
 
+// refineCoef applies one correction bit to a nonzero coefficient c as libjpeg does: a 1
+// moves it one step of delta away from zero, unless that bit is already set.
+func refineCoef(c, delta int16, bit uint64) int16 {
+	if bit == 0 || c&delta != 0 {
+		return c
+	}
+	if c >= 0 {
+		return c + delta
+	}
+	return c - delta
+}
+
 // refine decodes a successive approximation refinement block, as specified in
-// section G.1.2, with the bit buffer in locals.
-func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, delta int16) error {
+// section G.1.2, with the bit buffer in locals. Corrupt data is handled as libjpeg's
+// decode_mcu_AC_refine does: a new coefficient of a size other than 1 counts as 1, and
+// one whose run goes past zigEnd lands just past it.
+func (d *decoder) refine(b *[blockSize]int16, nz *uint64, h *huffman, zigStart, zigEnd int, delta int16) error {
 	br := &d.br
 	// Refining a DC component is trivial.
 	if zigStart == 0 {
@@ -140,79 +145,66 @@ func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, 
 				rs = uint(v >> 8)
 			} else {
 				br.acc, br.n = acc, n
-				sym, err := br.decodeHuffmanSlow(h)
-				if err != nil {
-					return err
-				}
+				rs = uint(br.decodeHuffmanSlow(h))
 				acc, n = br.acc, br.n
-				rs = uint(sym)
 			}
 			r, s := int(rs>>4), rs&0x0f
 			z := int16(0)
-			switch s {
-			case 0:
-				if r != 0x0f {
-					run := int32(1) << r
-					if r > 0 { // n >= 32-16 bits remain for r <= 14
-						run |= int32(acc >> (64 - uint(r)))
-						acc <<= uint(r)
-						n -= uint(r)
-					}
-					d.eobRun = run
-					break loop
-				}
-			case 1:
+			if s != 0 {
 				z = delta
 				if acc>>63 == 0 {
 					z = -z
 				}
 				acc <<= 1
 				n--
-			default:
-				br.acc, br.n = acc, n
-				return FormatError("unexpected Huffman code")
+			} else if r != 0x0f {
+				run := int32(1) << r
+				if r > 0 { // n >= 32-16 bits remain for r <= 14
+					run |= int32(acc >> (64 - uint(r)))
+					acc <<= uint(r)
+					n -= uint(r)
+				}
+				d.eobRun = run
+				break loop
 			}
 			// Refine the nonzero coefficients up to the r+1st zero one (or, for a ZRL,
 			// the 16th), where z goes.
-			nz := r
+			zeros := r
 			for ; zig <= zigEnd; zig++ {
-				u := unzig[zig&63] & 63
+				u := natural[zig]
 				c := b[u]
 				if c == 0 {
-					if nz == 0 {
+					if zeros == 0 {
 						break
 					}
-					nz--
+					zeros--
 					continue
 				}
 				if n == 0 {
 					acc, n = br.fill(acc, n)
 				}
-				bit := acc >> 63
+				b[u] = refineCoef(c, delta, acc>>63)
 				acc <<= 1
 				n--
-				if bit != 0 {
-					if c >= 0 {
-						b[u] = c + delta
-					} else {
-						b[u] = c - delta
-					}
-				}
-			}
-			if zig > zigEnd {
-				br.acc, br.n = acc, n
-				return FormatError("too many coefficients")
 			}
 			if z != 0 {
-				b[unzig[zig&63]&63] = z
+				b[natural[zig]] = z
+				*nz |= 1 << min(zig, blockSize-1)
 			}
 		}
 	}
 	if d.eobRun > 0 {
-		// Inside an end-of-band run only the nonzero coefficients are refined.
+		// Inside an end-of-band run only the nonzero coefficients are refined: those of
+		// the block's mask from zig to zigEnd, in order.
 		d.eobRun--
-		for ; zig <= zigEnd; zig++ {
-			u := unzig[zig&63] & 63
+		m := *nz
+		if zig <= zigEnd {
+			m &= (^uint64(0) << zig) & (^uint64(0) >> (blockSize - 1 - zigEnd))
+		} else {
+			m = 0
+		}
+		for ; m != 0; m &= m - 1 {
+			u := natural[bits.TrailingZeros64(m)]
 			c := b[u]
 			if c == 0 {
 				continue
@@ -220,16 +212,9 @@ func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, 
 			if n == 0 {
 				acc, n = br.fill(acc, n)
 			}
-			bit := acc >> 63
+			b[u] = refineCoef(c, delta, acc>>63)
 			acc <<= 1
 			n--
-			if bit != 0 {
-				if c >= 0 {
-					b[u] = c + delta
-				} else {
-					b[u] = c - delta
-				}
-			}
 		}
 	}
 	br.acc, br.n = acc, n
@@ -237,32 +222,40 @@ func (d *decoder) refine(b *[blockSize]int16, h *huffman, zigStart, zigEnd int, 
 }
 
 // reconstructProgressive dequantizes the saved coefficients of every block inside the
-// image and runs them through the inverse DCT into the planes.
+// image and runs them through the inverse DCT into the planes. It visits only the
+// coefficients of a block's nz mask (and, for a component output at 1x1, only DC).
 func (d *decoder) reconstructProgressive() {
 	for ci := 0; ci < d.nComp; ci++ {
-		// The quantization table and zinfo's column bits in natural order, so the
-		// loop below runs straight through the block.
-		var qn block
-		var info [blockSize]uint32
-		for z := 0; z < blockSize; z++ {
-			u := unzig[z]
-			qn[u] = d.quant[d.comp[ci].tq][z]
-			if z > 0 {
-				info[u] = zinfo[z] &^ 0xff
-			}
-		}
+		q := &d.quant[d.comp[ci].tq] // zig-zag order
 		stride := d.mxx * d.comp[ci].h
+		dcOnly := d.bs[ci] == 1
+		blk := &d.blk
 		for by := 0; by < d.bh[ci]; by++ {
 			for bx := 0; bx < d.bw[ci]; bx++ {
-				i := (by*stride + bx) * blockSize
-				c := (*[blockSize]int16)(d.coefs[ci][i : i+blockSize])
+				bi := by*stride + bx
+				c := (*[blockSize]int16)(d.coefs[ci][bi*blockSize : (bi+1)*blockSize])
+				blk[0] = int32(c[0]) * q[0]
 				mask := uint32(0)
-				for u, v := range c {
-					d.blk[u] = int32(v) * qn[u]
-					nonzero := uint32(int32(v)|-int32(v)) >> 31
-					mask |= info[u] & -nonzero
+				if uint32(blk[0]+smallDC) > 2*smallDC {
+					mask = bigBlock
 				}
-				d.storeBlock(ci, bx, by, &d.blk, mask)
+				if !dcOnly {
+					for m := d.nz[ci][bi]; m != 0; m &= m - 1 {
+						z := bits.TrailingZeros64(m)
+						u := natural[z]
+						if c[u] == 0 {
+							continue
+						}
+						x := int32(c[u]) * q[z]
+						blk[u] = x
+						mask |= zinfo[z] &^ 0xff
+						if uint32(x+smallAC) > 2*smallAC {
+							mask |= bigBlock
+						}
+					}
+				}
+				d.storeBlock(ci, bx, by, blk, mask)
+				clear(blk[:blockSize])
 			}
 		}
 	}

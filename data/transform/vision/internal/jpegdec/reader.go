@@ -18,8 +18,9 @@ type FormatError string
 func (e FormatError) Error() string { return "invalid JPEG format: " + string(e) }
 
 // ErrUnsupported is wrapped by the error for a valid JPEG this package does not decode
-// (CMYK, YCCK, RGB, 12-bit, arithmetic coding, chroma subsampling other than 4:4:4, 4:2:2 and
-// 4:2:0): the caller should decode it with image/jpeg instead.
+// (12-bit, arithmetic-coded, lossless or hierarchical, or with a component sampled at a
+// fraction of the largest that is not integral, which libjpeg refuses too): the caller
+// may try image/jpeg instead.
 var ErrUnsupported = errors.New("unsupported JPEG feature")
 
 // ErrTooLarge is wrapped by the error for a JPEG whose header declares more pixels than
@@ -113,10 +114,8 @@ func (d *decoder) processSOF(s []byte) error {
 		return FormatError("multiple SOF markers")
 	}
 	switch len(s) {
-	case 6 + 3*1, 6 + 3*3:
+	case 6 + 3*1, 6 + 3*3, 6 + 3*4:
 		d.nComp = (len(s) - 6) / 3
-	case 6 + 3*4:
-		return unsupported("4-component (CMYK or YCCK) image")
 	default:
 		return FormatError("SOF has wrong length")
 	}
@@ -156,14 +155,33 @@ func (d *decoder) processSOF(s []byte) error {
 		}
 		d.comp[i].h, d.comp[i].v = h, v
 	}
-	if d.nComp == 3 {
-		// Only Y at 1x1, 2x1 or 2x2 over Cb and Cr at 1x1: 4:4:4, 4:2:2 and 4:2:0.
-		y, cb, cr := d.comp[0], d.comp[1], d.comp[2]
-		if cb.h != 1 || cb.v != 1 || cr.h != 1 || cr.v != 1 || y.v > y.h || y.h > 2 {
-			return unsupported(fmt.Sprintf("chroma subsampling %dx%d,%dx%d,%dx%d", y.h, y.v, cb.h, cb.v, cr.h, cr.v))
+	if d.nComp > 1 {
+		// Every component an integral fraction of the largest across and down: what
+		// libjpeg's upsampler takes (fancy filters for 2x1, 2x2 and 1x2, repeated samples
+		// otherwise; see upsampledRow). It refuses the others, and so does this.
+		hmax, vmax := 1, 1
+		for _, c := range d.comp[:d.nComp] {
+			hmax, vmax = max(hmax, c.h), max(vmax, c.v)
+		}
+		for _, c := range d.comp[:d.nComp] {
+			if hmax%c.h != 0 || vmax%c.v != 0 {
+				return unsupported(fmt.Sprintf("sampling factors %s", d.samplingString()))
+			}
 		}
 	}
 	return nil
+}
+
+// samplingString lists the components' sampling factors as "2x2,1x1,1x1".
+func (d *decoder) samplingString() string {
+	s := ""
+	for i, c := range d.comp[:d.nComp] {
+		if i > 0 {
+			s += ","
+		}
+		s += fmt.Sprintf("%dx%d", c.h, c.v)
+	}
+	return s
 }
 
 // processDQT reads quantization tables, specified in section B.2.4.1.
@@ -196,6 +214,9 @@ func (d *decoder) processDQT(s []byte) error {
 		default:
 			return FormatError("bad Pq value")
 		}
+		for i := blockSize; i < len(q); i++ {
+			q[i] = q[blockSize-1]
+		}
 	}
 	return nil
 }
@@ -210,7 +231,8 @@ func (d *decoder) processDRI(s []byte) error {
 }
 
 func (d *decoder) processApp0Marker(s []byte) {
-	d.jfif = len(s) >= 5 && string(s[:5]) == "JFIF\x00"
+	// libjpeg's examine_app0 takes a JFIF marker only with its 14 bytes of data.
+	d.jfif = len(s) >= 14 && string(s[:5]) == "JFIF\x00"
 }
 
 func (d *decoder) processApp14Marker(s []byte) {
@@ -220,16 +242,42 @@ func (d *decoder) processApp14Marker(s []byte) {
 	}
 }
 
-// isRGB reports whether a 3-component image stores RGB rather than YCbCr, by
-// image/jpeg's (and libjpeg's) rules.
-func (d *decoder) isRGB() bool {
-	if d.jfif {
-		return false
+// Colour spaces of the coded components, as libjpeg's default_decompress_parms picks them.
+const (
+	colorGray = iota
+	colorYCbCr
+	colorRGB
+	colorCMYK
+	colorYCCK
+)
+
+// colorSpace is the colour space libjpeg (and so PIL) decodes the frame as: for three
+// components, JFIF means YCbCr, then an Adobe marker's transform 0 RGB, then component
+// identifiers R, G, B; for four, an Adobe marker's transform 0 CMYK and any other YCCK,
+// CMYK without one.
+func (d *decoder) colorSpace() int {
+	switch d.nComp {
+	case 1:
+		return colorGray
+	case 3:
+		if d.jfif {
+			return colorYCbCr
+		}
+		if d.adobeTransformValid {
+			if d.adobeTransform == 0 {
+				return colorRGB
+			}
+			return colorYCbCr
+		}
+		if d.comp[0].c == 'R' && d.comp[1].c == 'G' && d.comp[2].c == 'B' {
+			return colorRGB
+		}
+		return colorYCbCr
 	}
-	if d.adobeTransformValid && d.adobeTransform == 0 {
-		return true
+	if d.adobeTransformValid && d.adobeTransform != 0 {
+		return colorYCCK
 	}
-	return d.comp[0].c == 'R' && d.comp[1].c == 'G' && d.comp[2].c == 'B'
+	return colorCMYK
 }
 
 // parse walks the marker segments from SOI to EOI, decoding every scan. With

@@ -7,6 +7,7 @@
 package jpegdec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 )
@@ -85,9 +86,25 @@ func (d *decoder) processSOS(s []byte) error {
 		}
 	}
 	for _, sc := range scan[:nComp] {
-		if (zigStart == 0 && ah == 0 && d.huff[dcTable][sc.td].nCodes == 0) ||
+		usesDC := zigStart == 0 && ah == 0
+		usesAC := zigEnd > 0 && (ah == 0 || zigStart > 0)
+		if usesDC {
+			if err := d.ensureTable(dcTable, sc.td); err != nil {
+				return err
+			}
+		}
+		if usesAC {
+			if err := d.ensureTable(acTable, sc.ta); err != nil {
+				return err
+			}
+		}
+		if (usesDC && d.huff[dcTable][sc.td].nCodes == 0) ||
 			(zigEnd > 0 && (ah == 0 || zigStart > 0) && d.huff[acTable][sc.ta].nCodes == 0) {
 			return FormatError("uninitialized Huffman table")
+		}
+		// libjpeg's jpeg_make_d_derived_tbl refuses a DC table with a symbol over 15.
+		if usesDC && d.huff[dcTable][sc.td].maxSym > 15 {
+			return FormatError("bad DC Huffman table (a symbol over 15)")
 		}
 	}
 	if !d.ready {
@@ -104,21 +121,26 @@ func (d *decoder) processSOS(s []byte) error {
 		if d.progressive {
 			bitsPerBlock = 1
 		}
-		blocks := 0
+		blocks, hmax, vmax := 0, 1, 1
+		for _, c := range d.comp[:d.nComp] {
+			hmax, vmax = max(hmax, c.h), max(vmax, c.v)
+		}
 		for _, sc := range scan[:nComp] {
 			c := d.comp[sc.ci]
-			blocks += (d.width*c.h + 8*d.comp[0].h - 1) / (8 * d.comp[0].h) * ((d.height*c.v + 8*d.comp[0].v - 1) / (8 * d.comp[0].v))
+			blocks += (d.width*c.h + 8*hmax - 1) / (8 * hmax) * ((d.height*c.v + 8*vmax - 1) / (8 * vmax))
 		}
 		if avail := 8 * (len(d.data) - d.pos); blocks > avail/bitsPerBlock {
 			return FormatError(fmt.Sprintf("%d bytes of scan data cannot hold %d blocks", len(d.data)-d.pos, blocks))
 		}
-		if err := d.setup(); err != nil {
-			return err
-		}
+		d.setup()
 	}
 
-	d.br = bitReader{data: d.data, pos: d.pos}
-	d.eobRun = 0
+	if d.progressive && zigStart > 0 && d.bs[scan[0].ci] == 1 {
+		// An AC scan of a component decoded at 1/8, whose 1x1 IDCT reads only DC.
+		d.skipScan()
+		return nil
+	}
+	d.startScan()
 	var err error
 	switch {
 	case !d.progressive:
@@ -133,41 +155,40 @@ func (d *decoder) processSOS(s []byte) error {
 	return nil
 }
 
-// mcuWalk calls fn for every MCU of a scan with the component blocks it holds, handling
-// restart intervals. In an interleaved scan an MCU holds h*v blocks of each component; in a
-// non-interleaved one it is a single block, and only blocks inside the component's
-// bounds are coded (section A.2).
+// mcuWalk calls block for every block of a progressive scan, MCU by MCU, handling restart
+// intervals and running out of data as libjpeg does (see restart and endMCU). In an
+// interleaved scan an MCU holds h*v blocks of each component; in a non-interleaved one it
+// is a single block, and only blocks inside the component's bounds are coded (section A.2).
 func (d *decoder) mcuWalk(scan []scanComp, block func(sc *scanComp, bx, by int) error) error {
-	mcu, mcus := 0, 0
-	restart := func() error {
-		mcu++
-		if d.br.n < d.br.padded {
-			return errShortData
-		}
-		if d.ri == 0 || mcu%d.ri != 0 || mcu >= mcus {
-			return nil
-		}
-		return d.nextRST()
-	}
 	if len(scan) == 1 {
 		sc := &scan[0]
 		bw, bh := d.bw[sc.ci], d.bh[sc.ci]
-		mcus = bw * bh
 		for by := 0; by < bh; by++ {
 			for bx := 0; bx < bw; bx++ {
+				if err := d.startMCU(by*bw + bx); err != nil {
+					return err
+				}
+				if d.insufficient {
+					continue
+				}
 				if err := block(sc, bx, by); err != nil {
 					return err
 				}
-				if err := restart(); err != nil {
+				if err := d.endMCU(); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	}
-	mcus = d.mxx * d.myy
 	for my := 0; my < d.myy; my++ {
 		for mx := 0; mx < d.mxx; mx++ {
+			if err := d.startMCU(my*d.mxx + mx); err != nil {
+				return err
+			}
+			if d.insufficient {
+				continue
+			}
 			for i := range scan {
 				sc := &scan[i]
 				h, v := d.comp[sc.ci].h, d.comp[sc.ci].v
@@ -179,7 +200,7 @@ func (d *decoder) mcuWalk(scan []scanComp, block func(sc *scanComp, bx, by int) 
 					}
 				}
 			}
-			if err := restart(); err != nil {
+			if err := d.endMCU(); err != nil {
 				return err
 			}
 		}
@@ -187,50 +208,218 @@ func (d *decoder) mcuWalk(scan []scanComp, block func(sc *scanComp, bx, by int) 
 	return nil
 }
 
-// nextRST skips to just past the next restart marker and resets the entropy decoder, as
-// per sections F.2.1.3.1 and G.1.2.2. Like libjpeg, it tolerates junk before the marker
-// and does not insist on the expected RST number.
-func (d *decoder) nextRST() error {
-	p := d.br.pos
-	for {
-		if p+2 > len(d.data) {
-			return errShortData
-		}
-		if d.data[p] == 0xff {
-			m := d.data[p+1]
-			if rst0Marker <= m && m <= rst7Marker {
-				p += 2
-				break
-			}
-			if m != 0 && m != 0xff {
-				return FormatError("bad RST marker")
-			}
-		}
-		p++
-	}
-	d.br = bitReader{data: d.data, pos: p}
+// startScan resets the entropy decoder's state for a new scan.
+func (d *decoder) startScan() {
+	d.br = bitReader{data: d.data, pos: d.pos}
 	d.eobRun = 0
 	d.dcPred = [maxComponents]int32{}
+	d.nextRestart = 0
+	d.insufficient = false
+}
+
+// startMCU processes the restart marker due before MCU number mcu of the scan, if any.
+func (d *decoder) startMCU(mcu int) error {
+	if d.ri == 0 || mcu == 0 || mcu%d.ri != 0 {
+		return nil
+	}
+	return d.restart()
+}
+
+// endMCU is called after each decoded MCU. An MCU that used the zero bits fed past a
+// marker leaves the rest of the restart interval undecoded (mid-grey in a sequential
+// scan, the earlier scans' coefficients in a progressive one), as libjpeg does after its
+// "premature end of data segment" warning, which PIL ignores; one that ran past the end
+// of the data is a truncated file, the error libjpeg and PIL give.
+func (e *entropy) endMCU() error {
+	if e.br.n >= e.br.padded {
+		return nil
+	}
+	if e.br.eof {
+		return errShortData
+	}
+	e.insufficient = true
 	return nil
 }
 
-// decodeSequential decodes a baseline or extended sequential scan, putting each block
-// straight through the inverse DCT into its component plane.
-func (d *decoder) decodeSequential(scan []scanComp) error {
+// restart is libjpeg's process_restart with read_restart_marker and
+// jpeg_resync_to_restart (jdhuff.c, jdmarker.c): drop the bits left in the buffer, find
+// the next marker, and take it when it is the restart marker due. Otherwise, by libjpeg's
+// rules: a marker that is not a restart, or one of the next two restarts, is left for
+// later and this interval reads as empty; an earlier restart or an invalid marker is
+// skipped and the search goes on; any other restart is taken. An interval after a taken
+// marker is decoded afresh, with the DC predictions and the EOB run reset.
+func (d *decoder) restart() error {
+	want := d.nextRestart
+	d.nextRestart = (d.nextRestart + 1) & 7
 	d.dcPred = [maxComponents]int32{}
-	for _, sc := range scan {
-		d.decoded[sc.ci] = true
+	d.eobRun = 0
+	start, end, m, ok := d.nextMarker(d.br.pos)
+	for {
+		if !ok {
+			return errShortData
+		}
+		action := 1 // take it
+		switch {
+		case m == rst0Marker+byte(want):
+		case m < 0xc0:
+			action = 2
+		case m < rst0Marker || m > rst7Marker:
+			action = 3
+		case m == rst0Marker+byte((want+1)&7) || m == rst0Marker+byte((want+2)&7):
+			action = 3
+		case m == rst0Marker+byte((want-1)&7) || m == rst0Marker+byte((want-2)&7):
+			action = 2
+		}
+		switch action {
+		case 1:
+			d.br = bitReader{data: d.data, pos: end}
+			d.insufficient = false
+			return nil
+		case 2:
+			start, end, m, ok = d.nextMarker(end)
+		default:
+			// Leave the marker unread: the bit reader feeds zero bits in front of it.
+			d.br = bitReader{data: d.data, pos: start, marker: true}
+			return nil
+		}
 	}
-	return d.mcuWalk(scan, func(sc *scanComp, bx, by int) error {
+}
+
+// nextMarker is libjpeg's next_marker from data[p:]: it skips bytes up to an 0xFF, any
+// fill 0xFF bytes, and a stuffed 0xFF 0x00, and returns where the marker's 0xFF run
+// starts, the offset just past the marker, and its code; ok is false at the end of data.
+func (d *decoder) nextMarker(p int) (start, end int, marker byte, ok bool) {
+	data := d.data
+	for {
+		i := bytes.IndexByte(data[min(p, len(data)):], 0xff)
+		if i < 0 {
+			return 0, 0, 0, false
+		}
+		start = p + i
+		q := start + 1
+		for q < len(data) && data[q] == 0xff {
+			q++
+		}
+		if q >= len(data) {
+			return 0, 0, 0, false
+		}
+		if data[q] != 0 {
+			return start, q + 1, data[q], true
+		}
+		p = q + 1
+	}
+}
+
+// skipScan moves d.pos past the entropy-coded data of a scan whose coefficients the
+// output does not need (the AC scans of components decoded at 1/8, which only read DC),
+// to the first marker other than a restart marker.
+func (d *decoder) skipScan() {
+	p := d.pos
+	for {
+		start, end, m, ok := d.nextMarker(p)
+		if !ok {
+			d.pos = len(d.data)
+			return
+		}
+		if m < rst0Marker || m > rst7Marker {
+			d.pos = start
+			return
+		}
+		p = end
+	}
+}
+
+// seqBlock is one block of a sequential scan's MCU: its component, tables, output block
+// size and offset in the MCU (in blocks), resolved once per scan.
+type seqBlock struct {
+	ci     int
+	h, v   int // the component's blocks per MCU across and down (1, 1 in a single-component scan)
+	dx, dy int
+	bs     int
+	dc, ac *huffman
+	q      *block
+	plane  []byte
+	stride int
+}
+
+// decodeSequential decodes a baseline or extended sequential scan, putting each block
+// straight through the inverse DCT into its component plane, MCU by MCU with libjpeg's
+// restart and out-of-data handling (see mcuWalk). A component output at 1x1 per block
+// (1/8 scaling) needs only its DC coefficients: its AC symbols are consumed unstored.
+// With Options.Workers above 1 and restart markers, intervals decode in parallel
+// (decodeParallel).
+func (d *decoder) decodeSequential(scan []scanComp) error {
+	var blocks [maxComponents * 16]seqBlock
+	nb := 0
+	cols, rows := d.mxx, d.myy
+	for _, sc := range scan {
 		ci := sc.ci
-		mask, err := d.decodeBlock(&d.blk, &d.dcPred[ci], &d.huff[dcTable][sc.td], &d.huff[acTable][sc.ta], &d.quant[d.comp[ci].tq])
-		if err != nil {
+		d.decoded[ci] = true
+		h, v := d.comp[ci].h, d.comp[ci].v
+		if len(scan) == 1 {
+			h, v = 1, 1
+			cols, rows = d.bw[ci], d.bh[ci]
+		}
+		ac := &d.huff[acTable][sc.ta]
+		if d.bs[ci] == 1 {
+			ac.buildSkip()
+		}
+		for y := 0; y < v; y++ {
+			for x := 0; x < h; x++ {
+				blocks[nb] = seqBlock{ci: ci, h: h, v: v, dx: x, dy: y, bs: d.bs[ci],
+					dc: &d.huff[dcTable][sc.td], ac: ac, q: &d.quant[d.comp[ci].tq],
+					plane: d.planes[ci], stride: d.strides[ci]}
+				nb++
+			}
+		}
+	}
+	mcus := cols * rows
+	if d.workers > 1 && d.ri > 0 && mcus/d.ri >= 2*d.workers && mcus >= minParallelMCUs {
+		if starts, end := d.restartOffsets(mcus); starts != nil {
+			d.br = bitReader{data: d.data, pos: end}
+			return d.decodeParallel(blocks[:nb], cols, mcus, starts)
+		}
+	}
+	return d.decodeMCUs(&d.entropy, blocks[:nb], cols, 0, mcus, true)
+}
+
+// decodeMCUs decodes MCUs from to to-1 of a sequential scan with the entropy state e.
+// With serial it processes the restart markers due (d.startMCU, on d's own entropy
+// state); otherwise the caller has placed e at the start of an interval.
+func (d *decoder) decodeMCUs(e *entropy, blocks []seqBlock, cols, from, to int, serial bool) error {
+	for mcu := from; mcu < to; mcu++ {
+		if serial {
+			if err := d.startMCU(mcu); err != nil {
+				return err
+			}
+		}
+		mx, my := mcu%cols, mcu/cols
+		if e.insufficient {
+			// libjpeg leaves the blocks of an MCU it no longer decodes zero.
+			clear(e.blk[:blockSize])
+			for i := range blocks {
+				b := &blocks[i]
+				d.storeBlock(b.ci, mx*b.h+b.dx, my*b.v+b.dy, &e.blk, 0)
+			}
+			continue
+		}
+		for i := range blocks {
+			b := &blocks[i]
+			bx, by := mx*b.h+b.dx, my*b.v+b.dy
+			if b.bs == 1 {
+				dc := e.decodeDCOnly(&e.dcPred[b.ci], b.dc, b.ac)
+				b.plane[by*b.stride+bx] = rangeLimit[((int32(int16(dc))*b.q[0]+4)>>3)&rangeMask]
+				continue
+			}
+			mask := e.decodeBlock(&e.blk, &e.dcPred[b.ci], b.dc, b.ac, b.q)
+			d.storeBlock(b.ci, bx, by, &e.blk, mask)
+			clear(e.blk[:blockSize])
+		}
+		if err := e.endMCU(); err != nil {
 			return err
 		}
-		d.storeBlock(ci, bx, by, &d.blk, mask)
-		clear(d.blk[:blockSize+1])
-		return nil
-	})
+	}
+	return nil
 }
 
 // storeBlock runs the inverse DCT of blk (dequantized, natural order; mask is zinfo OR-ed
@@ -242,7 +431,7 @@ func (d *decoder) storeBlock(ci, bx, by int, blk *block, mask uint32) {
 	out := d.planes[ci][off : off+(bs-1)*stride+bs]
 	switch bs {
 	case 8:
-		if mask == 0 {
+		if mask&^bigBlock == 0 {
 			idctDC8(blk[0], out, stride)
 		} else {
 			idct8(blk, out, stride, mask)
@@ -256,34 +445,23 @@ func (d *decoder) storeBlock(ci, bx, by int, blk *block, mask uint32) {
 	}
 }
 
-// decodeBlock decodes one sequential block's coefficients into blk, dequantized and in
-// natural order, and returns zinfo OR-ed over the AC coefficients it set (0 for a block
-// with only a DC coefficient). This is the
-// hot loop: the bit buffer lives in locals, and an AC coefficient whose code and value fit
-// in lutBits bits decodes with one table look-up.
-func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *block) (uint32, error) {
-	br := &d.br
-	acc, n := br.acc, br.n
-	data, pos := br.data, br.pos
-	if n < 32 {
-		// fill's fast path, inlined by hand (fill is over the inlining budget).
-		if pos+8 <= len(data) {
-			w := binary.BigEndian.Uint64(data[pos:])
-			if (^w-0x0101010101010101)&w&0x8080808080808080 == 0 {
-				pos += int((63 - n) >> 3)
-				acc |= w >> n
-				n |= 56
-			} else {
-				br.pos = pos
-				acc, n = br.fillSlow(acc, n)
-				pos = br.pos
-			}
-		} else {
-			br.pos = pos
-			acc, n = br.fillSlow(acc, n)
-			pos = br.pos
-		}
+// refill is the bit reader's fast path (fill's), small enough to inline: with fewer
+// than 32 bits left it loads 8 bytes at once when none is 0xFF; ok false means the caller
+// must call fillSlow.
+func refill(data []byte, pos int, acc uint64, n uint) (int, uint64, uint, bool) {
+	if pos+8 > len(data) {
+		return pos, acc, n, false
 	}
+	w := binary.BigEndian.Uint64(data[pos:])
+	if (^w-0x0101010101010101)&w&0x8080808080808080 != 0 { // an 0xFF byte in w
+		return pos, acc, n, false
+	}
+	return pos + int((63-n)>>3), acc | w>>n, n | 56, true
+}
+
+// decodeDC decodes a block's DC difference and adds it to *pred, with the bit buffer in
+// the caller's locals. It needs n >= 32.
+func (br *bitReader) decodeDC(acc uint64, n uint, pos int, dch *huffman, pred *int32) (uint64, uint, int) {
 	var s uint
 	if v := dch.lut[acc>>(64-lutBits)]; v != 0 {
 		l := uint(v & 0xff)
@@ -292,38 +470,47 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 		s = uint(v >> 8)
 	} else {
 		br.acc, br.n, br.pos = acc, n, pos
-		sym, err := br.decodeHuffmanSlow(dch)
-		if err != nil {
-			return 0, err
-		}
+		s = uint(br.decodeHuffmanSlow(dch))
 		acc, n, pos = br.acc, br.n, br.pos
-		s = uint(sym)
-	}
-	if s > 16 {
-		return 0, unsupported("excessive DC component")
 	}
 	if s != 0 {
-		// n >= 32-16 here, so s <= 16 bits are present.
+		// processSOS has checked that DC symbols are at most 15, so the bits are there.
 		*pred += extend(uint32(acc>>(64-s)), s)
 		acc <<= s
 		n -= s
 	}
-	blk[0] = *pred * q[0]
+	return acc, n, pos
+}
+
+// decodeBlock decodes one sequential block's coefficients into blk, dequantized and in
+// natural order, and returns zinfo OR-ed over the AC coefficients it set (0 for a block
+// with only a DC coefficient). This is the hot loop: the bit buffer lives in locals, and an
+// AC coefficient whose code and value fit in lutBits bits decodes with one table look-up.
+// Like libjpeg, it stores a run past the 64th coefficient (corrupt data) in the last one.
+func (e *entropy) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *block) uint32 {
+	br := &e.br
+	acc, n := br.acc, br.n
+	data, pos := br.data, br.pos
+	if n < 32 {
+		var ok bool
+		if pos, acc, n, ok = refill(data, pos, acc, n); !ok {
+			br.pos = pos
+			acc, n = br.fillSlow(acc, n)
+			pos = br.pos
+		}
+	}
+	acc, n, pos = br.decodeDC(acc, n, pos, dch, pred)
+	blk[0] = int32(int16(*pred)) * q[0]
 	mask := uint32(0)
+	if uint32(blk[0]+smallDC) > 2*smallDC {
+		mask = bigBlock
+	}
 	for k := 1; k < blockSize; {
-		if n < 32 {
-			if pos+8 <= len(data) {
-				w := binary.BigEndian.Uint64(data[pos:])
-				if (^w-0x0101010101010101)&w&0x8080808080808080 == 0 {
-					pos += int((63 - n) >> 3)
-					acc |= w >> n
-					n |= 56
-				} else {
-					br.pos = pos
-					acc, n = br.fillSlow(acc, n)
-					pos = br.pos
-				}
-			} else {
+		// A one-step coefficient needs lutBits valid bits, a symbol with its value 31
+		// (as in decodeDCOnly).
+		if n < lutBits {
+			var ok bool
+			if pos, acc, n, ok = refill(data, pos, acc, n); !ok {
 				br.pos = pos
 				acc, n = br.fillSlow(acc, n)
 				pos = br.pos
@@ -336,10 +523,23 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 			acc <<= l
 			n -= l
 			z := zinfo[k&127]
-			blk[z&127] = (f >> 16) * q[k&127]
+			v := (f >> 16) * q[k&127]
+			blk[z&127] = v
 			mask |= z
+			if uint32(v+smallAC) > 2*smallAC {
+				mask |= bigBlock
+			}
 			k++
 			continue
+		}
+		if n < 32 {
+			var ok bool
+			if pos, acc, n, ok = refill(data, pos, acc, n); !ok {
+				br.pos = pos
+				acc, n = br.fillSlow(acc, n)
+				pos = br.pos
+			}
+			p = acc >> (64 - lutBits)
 		}
 		var rs uint
 		if v := ach.lut[p]; v != 0 {
@@ -349,12 +549,8 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 			rs = uint(v >> 8)
 		} else {
 			br.acc, br.n, br.pos = acc, n, pos
-			sym, err := br.decodeHuffmanSlow(ach)
-			if err != nil {
-				return 0, err
-			}
+			rs = uint(br.decodeHuffmanSlow(ach))
 			acc, n, pos = br.acc, br.n, br.pos
-			rs = uint(sym)
 		}
 		r, s := int(rs>>4), rs&0x0f
 		if s == 0 {
@@ -366,14 +562,94 @@ func (d *decoder) decodeBlock(blk *block, pred *int32, dch, ach *huffman, q *blo
 		}
 		k += r
 		z := zinfo[k&127]
-		blk[z&127] = extend(uint32(acc>>(64-s)), s) * q[k&127]
+		v := extend(uint32(acc>>(64-s)), s) * q[k&127]
+		blk[z&127] = v
 		mask |= z
+		if uint32(v+smallAC) > 2*smallAC {
+			mask |= bigBlock
+		}
 		acc <<= s
 		n -= s
 		k++
 	}
 	br.acc, br.n, br.pos = acc, n, pos
-	return mask &^ 0xff, nil
+	return mask &^ 0xff
+}
+
+// decodeDCOnly decodes one sequential block of a component output at 1x1 per block,
+// which reads only the DC coefficient: it updates *pred and consumes the AC symbols
+// without storing them, several at a time through ach.skip (libjpeg-turbo decodes and
+// drops them one by one). An entry is used only when it cannot run past the block's end:
+// k+adv <= 64, or < 64 when it ends in an end of block, which is read only below 64.
+// Near the end of a block, and for long codes, symbols are taken one at a time.
+func (e *entropy) decodeDCOnly(pred *int32, dch, ach *huffman) int32 {
+	br := &e.br
+	acc, n := br.acc, br.n
+	data, pos := br.data, br.pos
+	if n < 32 {
+		var ok bool
+		if pos, acc, n, ok = refill(data, pos, acc, n); !ok {
+			br.pos = pos
+			acc, n = br.fillSlow(acc, n)
+			pos = br.pos
+		}
+	}
+	acc, n, pos = br.decodeDC(acc, n, pos, dch, pred)
+	for k := 1; k < blockSize; {
+		// A skip entry needs skipBits valid bits, a single symbol with its value 31:
+		// refilling only for what the next step needs halves the refills.
+		if n < skipBits {
+			var ok bool
+			if pos, acc, n, ok = refill(data, pos, acc, n); !ok {
+				br.pos = pos
+				acc, n = br.fillSlow(acc, n)
+				pos = br.pos
+			}
+		}
+		e := ach.skip[acc>>(64-skipBits)]
+		if adv := int(e>>skipAdvShift) & skipAdvMask; e != 0 && k+adv+int(e>>12) <= blockSize {
+			l := uint(e & skipLenMask)
+			acc <<= l
+			n -= l
+			k += adv
+			if e&skipEOB != 0 {
+				break
+			}
+			continue
+		}
+		if n < 32 {
+			var ok bool
+			if pos, acc, n, ok = refill(data, pos, acc, n); !ok {
+				br.pos = pos
+				acc, n = br.fillSlow(acc, n)
+				pos = br.pos
+			}
+		}
+		var rs uint
+		if v := ach.lut[acc>>(64-lutBits)]; v != 0 {
+			l := uint(v & 0xff)
+			acc <<= l
+			n -= l
+			rs = uint(v >> 8)
+		} else {
+			br.acc, br.n, br.pos = acc, n, pos
+			rs = uint(br.decodeHuffmanSlow(ach))
+			acc, n, pos = br.acc, br.n, br.pos
+		}
+		r, s := int(rs>>4), rs&0x0f
+		if s == 0 {
+			if r != 0x0f {
+				break
+			}
+			k += 16
+			continue
+		}
+		k += r + 1
+		acc <<= s
+		n -= s
+	}
+	br.acc, br.n, br.pos = acc, n, pos
+	return *pred
 }
 
 // extend is EXTEND of section F.2.2.1: the s-bit value v as a signed coefficient.
@@ -386,19 +662,21 @@ func extend(v uint32, s uint) int32 {
 }
 
 // decodeHuffman decodes one symbol.
-func (br *bitReader) decodeHuffman(h *huffman) (uint8, error) { return br.decodeHuffmanSlow(h) }
+func (br *bitReader) decodeHuffman(h *huffman) uint8 { return br.decodeHuffmanSlow(h) }
 
 // decodeHuffmanSlow decodes a symbol the look-up table does not hold: a code longer than
-// lutBits bits, or none at all in a corrupt stream.
-func (br *bitReader) decodeHuffmanSlow(h *huffman) (uint8, error) {
-	if br.n < 16 {
+// lutBits bits, or none at all in a corrupt stream. For no code libjpeg's
+// jpeg_huff_decode warns "bad Huffman code", consumes 17 bits and returns symbol 0 (a
+// zero DC difference, an AC end of block); PIL ignores the warning, and so does this.
+func (br *bitReader) decodeHuffmanSlow(h *huffman) uint8 {
+	if br.n < 17 {
 		br.acc, br.n = br.fill(br.acc, br.n)
 	}
 	if v := h.lut[br.acc>>(64-lutBits)]; v != 0 {
 		l := uint(v & 0xff)
 		br.acc <<= l
 		br.n -= l
-		return uint8(v >> 8), nil
+		return uint8(v >> 8)
 	}
 	code16 := int32(br.acc >> 48)
 	for i := lutBits; i < maxCodeLength; i++ {
@@ -406,10 +684,12 @@ func (br *bitReader) decodeHuffmanSlow(h *huffman) (uint8, error) {
 		if code <= h.maxCodes[i] {
 			br.acc <<= uint(i + 1)
 			br.n -= uint(i + 1)
-			return h.vals[h.valsIndices[i]+code-h.minCodes[i]], nil
+			return h.vals[h.valsIndices[i]+code-h.minCodes[i]]
 		}
 	}
-	return 0, FormatError("bad Huffman code")
+	br.acc <<= maxCodeLength + 1
+	br.n -= maxCodeLength + 1
+	return 0
 }
 
 // bits reads k <= 16 bits.
