@@ -172,7 +172,14 @@ func Decode(data []byte) (*Manifest, error) {
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return nil, fmt.Errorf("sluice: manifest: empty file: %w", ErrNotSluice)
 	}
-	if err := json.Unmarshal(data, &probe); err != nil || !strings.HasPrefix(probe.Name, FormatName+"/") {
+	if err := json.Unmarshal(data, &probe); err != nil {
+		if strings.Contains(string(data), `"`+FormatName+"/") {
+			// Ours, cut short or damaged: an error, not a reason to list the directory.
+			return nil, fmt.Errorf("sluice: manifest: damaged: %w", err)
+		}
+		return nil, fmt.Errorf("sluice: manifest: %w", ErrNotSluice)
+	}
+	if !strings.HasPrefix(probe.Name, FormatName+"/") {
 		return nil, fmt.Errorf("sluice: manifest: %w", ErrNotSluice)
 	}
 	v, err := strconv.Atoi(strings.TrimPrefix(probe.Name, FormatName+"/"))

@@ -159,7 +159,12 @@ func BeginRun(ctx context.Context, dir string, opts RunOptions) (*Run, error) {
 	if local {
 		r.dir = filepath.Clean(osPath)
 	} else {
-		r.dir = strings.TrimSuffix(dir, "/")
+		// The form the store lists paths in (no options, no doubled slashes), so the paths of
+		// listed objects start with it.
+		if r.dir, err = opts.FS.Resolve(ctx, dir); err != nil {
+			return nil, err
+		}
+		r.dir = strings.TrimSuffix(r.dir, "/")
 	}
 	committer := opts.Committer
 	switch {
@@ -232,7 +237,16 @@ func (r *Run) Dir() string { return r.impl.stagingDir() }
 func (r *Run) Prefix() string { return r.prefix }
 
 // Storage returns the Storage the run's FilesWriters must write with.
-func (r *Run) Storage() Storage { return r.impl.storage() }
+func (r *Run) Storage() Storage {
+	if wrapStorage != nil {
+		return wrapStorage(r.impl.storage())
+	}
+	return r.impl.storage()
+}
+
+// wrapStorage, when set (by export_test.go), wraps the Storage a Run gives its tasks: the
+// tests' simulated full disk.
+var wrapStorage func(Storage) Storage
 
 // Leftovers describes, one sentence each, what BeginRun found of killed runs and removed.
 func (r *Run) Leftovers() []string { return slices.Clone(r.leftovers) }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -337,7 +339,16 @@ func (m *manifestRun) abort() error {
 		}
 	}
 	errs = append(errs, m.st.remove(ctx, m.ledgerPath))
+	m.tidy()
 	return errors.Join(errs...)
+}
+
+// tidy removes the local staging directories once empty (object stores have no directories).
+func (m *manifestRun) tidy() {
+	if _, ok := m.st.(localStore); ok {
+		os.Remove(m.area)
+		os.Remove(filepath.Join(m.dir, StagingDir)) // fails while another run uses it
+	}
 }
 
 // current reads the output's manifest and its tag; without a sluice manifest, foreign lists
@@ -512,6 +523,7 @@ func (m *manifestRun) commit(ctx context.Context, r *Run, files []FileInfo) (man
 		}
 	}
 	m.st.remove(bg, m.ledgerPath)
+	m.tidy()
 	paths = make([]string, len(names))
 	for i, n := range names {
 		paths[i] = m.st.join(r.dir, n)

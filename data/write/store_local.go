@@ -63,11 +63,9 @@ func (localStore) readTagged(ctx context.Context, p string) ([]byte, string, err
 }
 
 func (s localStore) writeIf(ctx context.Context, p string, data []byte, tag string) error {
-	// Every compare-and-swap of one output holds the lock file in its staging directory.
-	lock := filepath.Join(filepath.Dir(p), StagingDir, ".commit.lock")
-	if err := os.MkdirAll(filepath.Dir(lock), 0o777); err != nil {
-		return fmt.Errorf("sluice: write: %s: %w", p, err)
-	}
+	// Every compare-and-swap of one output holds a lock on the output directory itself (this
+	// committer never replaces the directory, so its inode is stable).
+	lock := filepath.Dir(p)
 	unlock, err := lockPath(lock)
 	if err != nil {
 		return fmt.Errorf("sluice: write: lock %s: %w", lock, err)
