@@ -1,5 +1,7 @@
 package write
 
+import "time"
+
 // Hooks for the external tests (package write_test): the kill tests stop a writer at a named
 // point, the full-disk test wraps the Storage a Run gives its tasks.
 
@@ -14,4 +16,15 @@ func StopHeartbeat(r *Run) {
 	if m, ok := r.impl.(*manifestRun); ok {
 		m.halt()
 	}
+}
+
+// SetForceCommitter makes runs that name no committer use c ("" restores the choice).
+func SetForceCommitter(c string) { forceCommitter = c }
+
+// SetDefaultLease sets the lease of runs that set none (0 restores DefaultLease).
+func SetDefaultLease(d time.Duration) {
+	if d == 0 {
+		d = DefaultLease
+	}
+	defaultLease = d
 }

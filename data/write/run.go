@@ -149,7 +149,7 @@ func BeginRun(ctx context.Context, dir string, opts RunOptions) (*Run, error) {
 		opts.FS = storage.Default()
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = DefaultLease
+		opts.Lease = defaultLease
 	}
 	r := &Run{id: NewRunID(), opts: opts, prefix: DefaultPrefix, started: time.Now()}
 	osPath, local, err := storage.LocalPath(dir)
@@ -167,6 +167,9 @@ func BeginRun(ctx context.Context, dir string, opts RunOptions) (*Run, error) {
 		r.dir = strings.TrimSuffix(r.dir, "/")
 	}
 	committer := opts.Committer
+	if committer == "" {
+		committer = forceCommitter
+	}
 	switch {
 	case committer == "" && local:
 		committer = CommitterExchange
@@ -244,9 +247,14 @@ func (r *Run) Storage() Storage {
 	return r.impl.storage()
 }
 
-// wrapStorage, when set (by export_test.go), wraps the Storage a Run gives its tasks: the
-// tests' simulated full disk.
-var wrapStorage func(Storage) Storage
+// Knobs of the tests (export_test.go sets them): a wrapper of the Storage a Run gives its
+// tasks (the simulated full disk), the committer of runs that do not name one, and the lease
+// of runs that do not set one (the kill tests use a short one).
+var (
+	wrapStorage    func(Storage) Storage
+	forceCommitter string
+	defaultLease   = DefaultLease
+)
 
 // Leftovers describes, one sentence each, what BeginRun found of killed runs and removed.
 func (r *Run) Leftovers() []string { return slices.Clone(r.leftovers) }

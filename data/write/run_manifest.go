@@ -230,20 +230,27 @@ func (m *manifestRun) removeDead(ctx context.Context, id string, g []entry, led,
 		}
 		committed = cur.RunID == id || slices.ContainsFunc(cur.Runs, func(r manifest.Run) bool { return r.RunID == id })
 	}
+	var failed []string
 	drop := func(rel string) {
 		if !listed[rel] && !removed[rel] {
-			m.st.remove(ctx, m.st.join(m.dir, rel))
+			if err := m.st.remove(ctx, m.st.join(m.dir, rel)); err != nil {
+				failed = append(failed, err.Error())
+				return
+			}
 			removed[rel] = true
 		}
 	}
 	what := fmt.Sprintf("removed %s, the staging area of run %s (started %s), which did not finish",
 		m.st.join(m.dir, StagingDir+"/"+id), id, runTime(id).Format("2006-01-02 15:04:05Z"))
-	if committed && led != nil {
+	switch {
+	case committed && led != nil:
 		for _, p := range led.Replaces {
 			drop(p)
 		}
 		what = fmt.Sprintf("removed the files that run %s replaced (it committed; its cleanup was cut short)", id)
-	} else {
+	case committed:
+		what = fmt.Sprintf("removed the ledger of run %s, which committed; its ledger was unreadable, so files it replaced may remain", id)
+	default:
 		if led != nil && led.State == manifest.StateCommitting {
 			for _, f := range led.Files {
 				drop(f.Path)
@@ -263,8 +270,14 @@ func (m *manifestRun) removeDead(ctx context.Context, id string, g []entry, led,
 	ledger := StagingDir + "/" + id + "/" + manifest.LedgerName
 	for _, e := range g {
 		if e.rel != ledger {
-			m.st.remove(ctx, m.st.join(m.dir, e.rel))
+			if err := m.st.remove(ctx, m.st.join(m.dir, e.rel)); err != nil {
+				failed = append(failed, err.Error())
+			}
 		}
+	}
+	if len(failed) > 0 {
+		// Keep the ledger, so that the next run tries again.
+		return what + fmt.Sprintf(", except what could not be removed (%s); the next run retries", strings.Join(failed, "; "))
 	}
 	m.st.remove(ctx, m.st.join(m.dir, ledger))
 	return what
