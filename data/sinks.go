@@ -18,12 +18,16 @@ import (
 	"github.com/sluicedata/sluice/streaming"
 )
 
-// SaveMode says what a write does when its output directory already holds files.
+// SaveMode says what a write does when its output directory already holds a dataset (Ray's
+// SaveMode). No mode touches the existing output before the new run has committed (see
+// WriteParquet).
 type SaveMode = write.SaveMode
 
 // The save modes. SaveError, the default, refuses to write into a directory that already
-// holds files: sluice's file names are deterministic (part_<task>_<file>), so appending a
-// second run would silently replace the first run's files of the same names.
+// holds files. SaveOverwrite replaces the dataset: the old files are removed only once the
+// new dataset is committed. SaveAppend adds the run's files, named with its run id so they
+// cannot collide with those already there; concurrent appends all land. SaveIgnore writes
+// nothing when the output exists.
 const (
 	SaveError     = write.SaveError
 	SaveOverwrite = write.SaveOverwrite
