@@ -254,8 +254,8 @@ func runChecker(t *testing.T, dirs []string, strict bool) map[string]checkedDir 
 // check_manifest.py read the old dataset or the new one exactly, and that a rerun succeeds
 // and leaves nothing of the killed run behind.
 func TestKillWriter(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts child processes; skipped with -short")
+	if testing.Short() || raceEnabled {
+		t.Skip("starts child processes; skipped with -short and under the race detector")
 	}
 	if runtime.GOOS != "linux" {
 		t.Skip("kill points are exercised on Linux")
@@ -413,8 +413,8 @@ func countIDs(s string) int {
 // held at the start of their commit, then released together): both land, or one fails with
 // a clean error having published nothing; no file is clobbered.
 func TestConcurrentAppendProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts child processes; skipped with -short")
+	if testing.Short() || raceEnabled {
+		t.Skip("starts child processes; skipped with -short and under the race detector")
 	}
 	ctx := context.Background()
 	py := havePyarrow()

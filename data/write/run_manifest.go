@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/sluicedata/sluice/data/manifest"
 	"github.com/sluicedata/sluice/storage"
 )
@@ -438,21 +440,31 @@ func (m *manifestRun) commit(ctx context.Context, r *Run, files []FileInfo) (man
 	if err := m.writeLedger(ctx); err != nil {
 		return nil, nil, err
 	}
-	for i, f := range files {
+	// Publish in parallel, as S3A's committers do (fs.s3a.committer.threads): one request per
+	// file, so thousands of files must not wait on each other.
+	var pubMu sync.Mutex
+	var first sync.Once
+	err = parallel(ctx, len(files), func(ctx context.Context, i int) error {
 		to := m.st.join(m.dir, names[i])
-		err := m.st.publish(ctx, f.Path, to)
+		err := m.st.publish(ctx, files[i].Path, to)
 		if errors.Is(err, errTaken) && !m.multipart {
 			names[i] = r.withRunID(names[i])
 			to = m.st.join(m.dir, names[i])
-			err = m.st.publish(ctx, f.Path, to)
+			err = m.st.publish(ctx, files[i].Path, to)
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("sluice: write: commit %s: publish %s: %w; nothing of this run was committed", r.dir, names[i], err)
+			return fmt.Errorf("sluice: write: commit %s: publish %s: %w; nothing of this run was committed", r.dir, names[i], err)
 		}
+		pubMu.Lock()
 		published = append(published, to)
-		if i == 0 && len(files) > 1 {
-			testPoint("published")
+		pubMu.Unlock()
+		if len(files) > 1 {
+			first.Do(func() { testPoint("published") })
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	ours := r.entries(files, names)
 	ourNames := map[string]bool{}
@@ -522,12 +534,12 @@ func (m *manifestRun) commit(ctx context.Context, r *Run, files []FileInfo) (man
 	m.mu.Lock()
 	replaces := m.doc.Replaces
 	m.mu.Unlock()
-	for i, p := range replaces {
-		m.st.remove(bg, m.st.join(m.dir, p))
-		if i == 0 {
-			testPoint("cleanup")
-		}
-	}
+	var once sync.Once
+	parallel(bg, len(replaces), func(ctx context.Context, i int) error {
+		m.st.remove(ctx, m.st.join(m.dir, replaces[i]))
+		once.Do(func() { testPoint("cleanup") })
+		return nil
+	})
 	m.halt()
 	ents, _ := m.st.list(bg, m.area)
 	for _, e := range ents {
@@ -641,4 +653,18 @@ func describe(cur *manifest.Manifest, data []entry) string {
 		return fmt.Sprintf("it holds %d files but no %s manifest: if a sluice run wrote them, it did not finish", len(data), manifest.Name)
 	}
 	return fmt.Sprintf("it holds %d files", len(data))
+}
+
+// publishers is how many files a commit publishes (or removes) at once.
+const publishers = 16
+
+// parallel calls fn(ctx, i) for i in [0, n), publishers at a time, and returns the first
+// error (the others are cancelled through ctx).
+func parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(publishers)
+	for i := range n {
+		g.Go(func() error { return fn(ctx, i) })
+	}
+	return g.Wait()
 }
