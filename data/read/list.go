@@ -107,6 +107,13 @@ func listOne(ctx context.Context, st Storage, p string, exts []string, opts List
 		}
 		if m != nil {
 			n, err := listManifest(ctx, st, root, m, exts, opts, fn)
+			if errors.Is(err, errManifestMoved) {
+				// A commit replaced the output between reading the manifest and listing the
+				// files: list the new version, once.
+				if m, err = readManifest(ctx, st, root); err == nil && m != nil {
+					n, err = listManifest(ctx, st, root, m, exts, opts, fn)
+				}
+			}
 			var ce callerError
 			if errors.As(err, &ce) {
 				return n, true, ce.err

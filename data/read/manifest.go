@@ -78,6 +78,9 @@ func (t trimmed) Unwrap() error { return t.err }
 
 func trimSluice(err error) error { return trimmed{err} }
 
+// errManifestMoved says that the output's manifest changed while it was being listed.
+var errManifestMoved = errors.New("the manifest changed during the listing")
+
 // listManifest yields the files m lists under root that have one of exts, after checking
 // that each is there with the size the manifest gives. A file missing or changed is an error
 // naming it, unless opts.Incomplete, which logs a warning and skips it. It returns how many
@@ -104,6 +107,9 @@ func listManifest(ctx context.Context, st Storage, root string, m *manifest.Mani
 		}
 	}
 	if len(bad) > 0 {
+		if again, err := readManifest(ctx, st, root); err == nil && again != nil && again.RunID != m.RunID {
+			return 0, errManifestMoved
+		}
 		what := fmt.Sprintf("%s: the %s manifest (run %s) lists %d files that are not as it says: %s", root, manifest.Name, m.RunID, len(bad), listSome(bad))
 		if !opts.Incomplete {
 			return 0, fmt.Errorf("sluice: list: %s; the dataset is incomplete (pass data.ReadIncomplete() to read the rest)", what)

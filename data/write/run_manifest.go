@@ -98,6 +98,7 @@ type manifestRun struct {
 
 	mu     sync.Mutex
 	doc    *manifest.Manifest // the ledger as last written
+	wmu    sync.Mutex         // held while the ledger is written, so no older copy lands last
 	stop   chan struct{}
 	halted chan struct{}
 }
@@ -297,8 +298,12 @@ func (m *manifestRun) readLedgerOf(ctx context.Context, id string) *manifest.Man
 	return led
 }
 
-// writeLedger writes the ledger with the uploads started so far and a fresh timestamp.
+// writeLedger writes the ledger with the uploads started so far and a fresh timestamp. Writes
+// are serialized: a heartbeat's copy taken before the commit changed the ledger must not be
+// stored after the commit's own write (the killed run's replaced files would be forgotten).
 func (m *manifestRun) writeLedger(ctx context.Context) error {
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
 	m.mu.Lock()
 	doc := *m.doc
 	m.mu.Unlock()
