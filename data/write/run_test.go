@@ -332,6 +332,20 @@ func TestSaveErrorNamesUnfinishedRun(t *testing.T) {
 	if !errors.Is(err, write.ErrExists) || !strings.Contains(err.Error(), "no _SUCCESS manifest: if a sluice run wrote them, it did not finish") {
 		t.Fatalf("err = %v", err)
 	}
+	// A committed dataset and a killed overwrite's staging area beside it: the refusal says
+	// that the earlier run did not finish (and that its leftovers are gone).
+	mem := checked(t)
+	tg := targets(t)[0]
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := writeRun(t, ctx, mem, tg, out, write.SaveError, 0, 10, 10); err != nil {
+		t.Fatal(err)
+	}
+	dead := filepath.Join(filepath.Dir(out), ".out.sluice-"+write.NewRunID())
+	os.Mkdir(dead, 0o777)
+	_, err = write.BeginRun(ctx, out, write.RunOptions{})
+	if !errors.Is(err, write.ErrExists) || !strings.Contains(err.Error(), "removed "+dead) || !strings.Contains(err.Error(), "which did not finish") {
+		t.Fatalf("err = %v", err)
+	}
 }
 
 // TestReadHonoursManifest: a file that is in the directory but not in the manifest is not
