@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -289,6 +290,10 @@ func TestKillWriter(t *testing.T) {
 					if _, err := writeIDs(0, 2000).WriteParquet(ctx, dir, data.MaxRowsPerFile(500)); err != nil {
 						t.Fatal(err)
 					}
+					var before map[string]string
+					if tg.local {
+						before = visible(snapshot(t, dir))
+					}
 					c := startChild(t, killSpec{Dir: dir, Mode: mode, Point: p.point, Count: p.count, Start: 10000, N: 3000, PerFile: 500, Committer: tg.committer})
 					report := c.await(t)
 					committed := p.committed
@@ -304,6 +309,14 @@ func TestKillWriter(t *testing.T) {
 					default:
 						c.finish(t)
 						t.Fatalf("the child reported %q before %s; stderr:\n%s", report, p.point, c.stderr.String())
+					}
+					// Before the commit the old dataset is there byte for byte (and, under the
+					// exchange, nothing else; the rename committer's staging area is hidden,
+					// and its publish adds files the manifest does not list).
+					if tg.local && !committed && (tg.committer == write.CommitterExchange || p.point != "published") {
+						if after := visible(snapshot(t, dir)); !maps.Equal(before, after) {
+							t.Fatalf("the old dataset changed: %d files before the kill, %d after", len(before), len(after))
+						}
 					}
 					want := oldIDs
 					if committed {
@@ -400,6 +413,17 @@ func TestKillWriter(t *testing.T) {
 			}
 		})
 	}
+}
+
+// visible drops the hidden files (a staging area inside the output) from a snapshot.
+func visible(files map[string]string) map[string]string {
+	out := map[string]string{}
+	for p, b := range files {
+		if !strings.HasPrefix(p, write.StagingDir+string(filepath.Separator)) {
+			out[p] = b
+		}
+	}
+	return out
 }
 
 func countIDs(s string) int {
