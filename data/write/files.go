@@ -96,8 +96,8 @@ type FilesWriter struct {
 }
 
 // summer counts and checksums the bytes on their way from the buffer to the file. The buffer
-// hands it 1 MiB at a time, where CRC-32 runs at tens of GB/s: a cost of well under 1% of
-// encoding.
+// hands it 1 MiB at a time; in a CPU profile of BenchmarkParquetWrite/disk-dataset the CRC-32
+// is 0.7% of the samples (data/write/MANIFEST.md).
 type summer struct {
 	w   AtomicFile
 	n   int64
