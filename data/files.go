@@ -130,7 +130,7 @@ func resolvePaths(ctx context.Context, paths []string) ([]string, error) {
 
 // files makes the Dataset of a file source after parsing the options common to file readers.
 func files(format string, paths []string, opts []Option, allowed []string, defaultExt []string, mk func(c *config) (fileReader, bool)) *Dataset {
-	allowed = append(allowed, "IncludePaths", "IgnoreMissingPaths", "FileExtensions", "Partitioning", "HivePartitioning")
+	allowed = append(allowed, "IncludePaths", "IgnoreMissingPaths", "FileExtensions", "Partitioning", "HivePartitioning", "ReadIncomplete")
 	c, err := parseOptions(format, opts, allowed...)
 	if err == nil && len(paths) == 0 {
 		err = fmt.Errorf("sluice: %s: no paths given", format)
@@ -141,7 +141,7 @@ func files(format string, paths []string, opts []Option, allowed []string, defau
 		if exts == nil {
 			exts = defaultExt
 		}
-		src.list = read.ListOptions{Extensions: exts, IgnoreMissing: c.ignoreMiss}
+		src.list = read.ListOptions{Extensions: exts, IgnoreMissing: c.ignoreMiss, Incomplete: c.incomplete}
 		src.withPath = c.includePaths
 		src.parts = partitioning{names: c.partitions, hive: c.hive}
 		src.read, src.project = mk(c)
@@ -158,7 +158,9 @@ func files(format string, paths []string, opts []Option, allowed []string, defau
 }
 
 // PathList is one path or a list of paths: files, directories (read recursively, hidden files
-// skipped) and globs ("data/*.csv").
+// skipped) and globs ("data/*.csv"). A directory that a sluice write committed is read as its
+// _SUCCESS manifest lists it: exactly the files of the committed dataset (see
+// read.ListFiles and ReadIncomplete).
 type PathList interface{ ~string | ~[]string }
 
 func pathsOf[P PathList](p P) []string {

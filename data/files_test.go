@@ -128,7 +128,7 @@ func TestWriteAndReadBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantNames := []string{"part_000000_000000." + format, "part_000000_000001." + format, "part_000000_000002." + format, "part_000000_000003." + format}
+			wantNames := []string{"_SUCCESS", "part_000000_000000." + format, "part_000000_000001." + format, "part_000000_000002." + format, "part_000000_000003." + format}
 			if got := listDir(t, dir); fmt.Sprint(got) != fmt.Sprint(wantNames) {
 				t.Fatalf("files %v, want %v", got, wantNames)
 			}
@@ -277,7 +277,7 @@ func TestExplainGolden(t *testing.T) {
 func (ds *Dataset) writePlanForTest(dir string, opts ...Option) *Dataset {
 	c, _ := parseOptions("WriteParquet", opts, "MinRowsPerFile", "MaxRowsPerFile")
 	label := fmt.Sprintf("WriteParquet[%s]", dir)
-	sink := &fileSink{dir: dir}
+	sink := &fileSink{}
 	return ds.derive(&logicalOp{kind: opMap, name: label, fuse: true, needRows: int(c.minRows), stage: sink.stage(label)}, nil)
 }
 

@@ -60,6 +60,7 @@ type config struct {
 	rightKeys     []string
 	imageNative   bool // ImageMode("native"): vision.ModeNative
 	imageOrient   bool // ImageApplyOrientation
+	incomplete    bool
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }
@@ -124,6 +125,15 @@ func Name(name string) Option {
 // IncludePaths adds a "path" column with each row's source file.
 func IncludePaths() Option {
 	return opt("IncludePaths", func(c *config) error { c.includePaths = true; return nil })
+}
+
+// ReadIncomplete reads a directory whose sluice write did not finish, with a warning (log/slog)
+// naming what is missing: one whose _SUCCESS manifest lists files that are missing or changed
+// (the others are read), or one with no manifest but a run's staging area (the files there
+// are read). Without it both are errors, so a half-written output is never taken for a whole
+// one. Every file reader takes it.
+func ReadIncomplete() Option {
+	return opt("ReadIncomplete", func(c *config) error { c.incomplete = true; return nil })
 }
 
 // IgnoreMissingPaths skips paths that do not exist instead of failing.

@@ -2,7 +2,11 @@ package data
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -14,12 +18,16 @@ import (
 	"github.com/sluicedata/sluice/streaming"
 )
 
-// SaveMode says what a write does when its output directory already holds files.
+// SaveMode says what a write does when its output directory already holds a dataset (Ray's
+// SaveMode). No mode touches the existing output before the new run has committed (see
+// WriteParquet).
 type SaveMode = write.SaveMode
 
 // The save modes. SaveError, the default, refuses to write into a directory that already
-// holds files: sluice's file names are deterministic (part_<task>_<file>), so appending a
-// second run would silently replace the first run's files of the same names.
+// holds files. SaveOverwrite replaces the dataset: the old files are removed only once the
+// new dataset is committed. SaveAppend adds the run's files, named with its run id so they
+// cannot collide with those already there; concurrent appends all land. SaveIgnore writes
+// nothing when the output exists.
 const (
 	SaveError     = write.SaveError
 	SaveOverwrite = write.SaveOverwrite
@@ -34,15 +42,27 @@ func Mode(m SaveMode) Option {
 
 // WriteParquet runs ds and writes it to Parquet files (snappy) in dir, a local directory or
 // an object-store URL (s3://bucket/prefix, with the driver imported), returning the paths
-// written in order. Files are named part_<task>_<file>.parquet; each appears only when
-// complete, and if the run fails every file it wrote is removed. Options: MinRowsPerFile,
+// written in order. Files are named part_<task>_<file>.parquet (part_<run id>_<task>_<file>
+// when the output already holds files they could collide with). Options: MinRowsPerFile,
 // MaxRowsPerFile, Mode (default SaveError).
+//
+// Every directory sink (WriteParquet, WriteCSV, WriteJSON, WriteNumpy, WriteImages) commits
+// the whole run at once: its files are written into a staging area no reader lists, and
+// published only when the run has succeeded, ending with a `_SUCCESS` manifest (see package
+// data/manifest) written last, atomically. A failure, a cancellation or a kill at any moment
+// leaves the output exactly as it was (an overwrite keeps the old dataset until the new one
+// is committed), and the next write into it removes what a killed run left, logging what it
+// removed (log/slog, level Warn). On a local disk under Linux the commit swaps the whole
+// directory in one rename, so every reader (pyarrow, DuckDB, Spark) sees the old dataset or
+// the new one; on object stores the manifest is the commit point, and readers that honour it
+// (sluice's Read* calls do) get the same guarantee. An empty dataset still leaves one file
+// carrying the schema (Parquet, CSV, JSON, NumPy), as pyarrow does.
 func (ds *Dataset) WriteParquet(ctx context.Context, dir string, opts ...Option) ([]string, error) {
 	return ds.writeFiles(ctx, "WriteParquet", dir, opts, nil, func(*config) write.Format { return write.Parquet() })
 }
 
-// WriteCSV writes CSV files with a header row. Options: Delimiter, MinRowsPerFile,
-// MaxRowsPerFile.
+// WriteCSV writes CSV files with a header row, committed as WriteParquet describes. Options:
+// Delimiter, MinRowsPerFile, MaxRowsPerFile, Mode.
 func (ds *Dataset) WriteCSV(ctx context.Context, dir string, opts ...Option) ([]string, error) {
 	return ds.writeFiles(ctx, "WriteCSV", dir, opts, []string{"Delimiter"}, func(c *config) write.Format {
 		if c.delimiter != 0 {
@@ -52,22 +72,23 @@ func (ds *Dataset) WriteCSV(ctx context.Context, dir string, opts ...Option) ([]
 	})
 }
 
-// WriteJSON writes JSON Lines files, one object per row. Options: MinRowsPerFile,
-// MaxRowsPerFile.
+// WriteJSON writes JSON Lines files, one object per row, committed as WriteParquet describes.
+// Options: MinRowsPerFile, MaxRowsPerFile, Mode.
 func (ds *Dataset) WriteJSON(ctx context.Context, dir string, opts ...Option) ([]string, error) {
 	return ds.writeFiles(ctx, "WriteJSON", dir, opts, nil, func(*config) write.Format { return write.JSON() })
 }
 
 // WriteNumpy writes column to .npy files in dir, one per write task (the rows of a task
-// stacked on the first axis), readable with numpy.load; atomic like the other sinks. Options:
-// MinRowsPerFile, MaxRowsPerFile.
+// stacked on the first axis), readable with numpy.load, committed as WriteParquet describes.
+// Options: MinRowsPerFile, MaxRowsPerFile, Mode.
 func (ds *Dataset) WriteNumpy(ctx context.Context, dir, column string, opts ...Option) ([]string, error) {
 	mem := ds.context().allocator()
 	return ds.writeFiles(ctx, "WriteNumpy", dir, opts, nil, func(*config) write.Format { return write.Numpy(column, mem) })
 }
 
 // WriteImages writes the HWC uint8 tensor column as one image file per row in dir, in format
-// "png" or "jpeg" (Ray's write_images), each file atomic like the other sinks. Options: Mode.
+// "png" or "jpeg" (Ray's write_images), committed as WriteParquet describes (an empty dataset
+// writes no image, only the manifest). Options: Mode.
 func (ds *Dataset) WriteImages(ctx context.Context, dir, column, format string, opts ...Option) ([]string, error) {
 	f, err := write.Image(column, format)
 	if err != nil {
@@ -92,68 +113,92 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 	if c.minRows > 0 && c.maxRows > 0 && c.minRows > c.maxRows {
 		return nil, fmt.Errorf("sluice: %s: MinRowsPerFile(%d) is more than MaxRowsPerFile(%d)", call, c.minRows, c.maxRows)
 	}
+	if ds.err != nil {
+		return nil, ds.err
+	}
 	if dir, err = storage.Default().Resolve(ctx, dir); err != nil {
 		return nil, callError(call, err)
 	}
-	st := write.Default()
-	proceed, err := write.PrepareOutput(ctx, st, dir, c.saveMode)
-	if err != nil {
-		return nil, callError(call, err)
-	}
-	if !proceed {
-		return nil, nil // SaveIgnore and the output exists
-	}
-	sink := &fileSink{st: st, format: format(c), dir: dir, maxRows: c.maxRows}
+	f := format(c)
+	sink := &fileSink{format: f, maxRows: c.maxRows, emptyFile: call != "WriteImages"}
 	label := fmt.Sprintf("%s[%s]", call, dir)
 	op := &logicalOp{kind: opMap, name: label, fuse: true, needRows: int(c.minRows), stage: sink.stage(label)}
 	wds := ds.derive(op, nil)
 	wds.last = ds.last
-	paths, err := wds.collectPaths(ctx)
-	if err != nil {
-		sink.removeAll()
-		return nil, err
-	}
-	return paths, nil
-}
-
-// collectPaths runs a write plan and gathers the "path" rows its write stage emits.
-func (ds *Dataset) collectPaths(ctx context.Context) ([]string, error) {
-	var paths []string
-	err := ds.run(ctx, func(rec arrow.RecordBatch) error {
-		defer rec.Release()
-		col := rec.Column(0).(*array.String)
-		for i := 0; i < col.Len(); i++ {
-			paths = append(paths, col.Value(i))
-		}
-		return nil
+	run, err := write.BeginRun(ctx, dir, write.RunOptions{
+		Mode:            c.saveMode,
+		PlanFingerprint: planFingerprint(wds, fmt.Sprintf("%s ext=%s min=%d max=%d", call, f.Ext(), c.minRows, c.maxRows)),
 	})
 	if err != nil {
+		return nil, callError(call, err)
+	}
+	if run == nil {
+		return nil, nil // SaveIgnore and the output exists
+	}
+	defer run.Abort() // a no-op once committed
+	warnLeftovers(call, run.Leftovers())
+	sink.run = run
+	if err := wds.run(ctx, func(rec arrow.RecordBatch) error { rec.Release(); return nil }); err != nil {
 		return nil, err
+	}
+	files := sink.written()
+	if len(files) == 0 && sink.emptyFile {
+		if files, err = sink.writeEmpty(ctx, wds); err != nil {
+			return nil, callError(call, err)
+		}
+	}
+	_, paths, err := run.Commit(ctx, files)
+	if err != nil {
+		return nil, callError(call, err)
 	}
 	return paths, nil
 }
 
-// fileSink is the state of one write: a FilesWriter per running task, and every file
-// committed so far (removed if the run fails).
-type fileSink struct {
-	st      write.Storage
-	format  write.Format
-	dir     string
-	maxRows int64
-
-	mu        sync.Mutex
-	writers   map[*streaming.TaskContext]*write.FilesWriter
-	committed []string
+// planFingerprint identifies what a write computes, for its manifest (and for a resumed run
+// to check that it resumes the same computation): a SHA-256 of the physical plan as Explain
+// prints it, and of the write's options. The plan's printed form names operators and their
+// options, not the code of user functions: two plans that differ only inside a function body
+// have one fingerprint.
+func planFingerprint(ds *Dataset, options string) string {
+	h := sha256.New()
+	plan, err := physical(optimize(ds.op))
+	if err != nil {
+		io.WriteString(h, "invalid plan: "+err.Error())
+	} else {
+		io.WriteString(h, plan.String())
+	}
+	io.WriteString(h, "\n")
+	io.WriteString(h, options)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-var pathSchema = arrow.NewSchema([]arrow.Field{{Name: "path", Type: arrow.BinaryTypes.String}}, nil)
+// warnLeftovers logs what a write found of killed runs and removed.
+func warnLeftovers(call string, leftovers []string) {
+	for _, l := range leftovers {
+		slog.Warn("sluice: " + call + ": " + l)
+	}
+}
+
+// fileSink is the state of one write: a FilesWriter per running task, and every file they
+// completed, which the run commits when the plan has run.
+type fileSink struct {
+	run       *write.Run
+	format    write.Format
+	maxRows   int64
+	emptyFile bool // an empty dataset gets one file carrying the schema
+
+	mu      sync.Mutex
+	writers map[*streaming.TaskContext]*write.FilesWriter
+	files   []write.FileInfo
+	schema  *arrow.Schema // of the first batch seen, even an empty one
+}
 
 func (s *fileSink) stage(name string) streaming.Stage {
 	s.writers = map[*streaming.TaskContext]*write.FilesWriter{}
 	return streaming.Stage{
 		Name: name,
 		Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
-			w, err := s.writer(ctx, tc)
+			w, err := s.writer(ctx, tc, in.Schema())
 			if err != nil {
 				return err
 			}
@@ -164,19 +209,13 @@ func (s *fileSink) stage(name string) streaming.Stage {
 			if w == nil {
 				return nil
 			}
-			paths, err := w.Close()
-			if err != nil {
+			if _, err := w.Close(); err != nil {
 				return err
 			}
 			s.mu.Lock()
-			s.committed = append(s.committed, paths...)
+			s.files = append(s.files, w.Files()...)
 			s.mu.Unlock()
-			b := array.NewStringBuilder(tc.Mem)
-			defer b.Release()
-			b.AppendValues(paths, nil)
-			a := b.NewArray()
-			defer a.Release()
-			return emit(array.NewRecordBatch(pathSchema, []arrow.Array{a}, int64(len(paths))))
+			return nil
 		},
 		Abort: func(tc *streaming.TaskContext) {
 			if w := s.take(tc); w != nil {
@@ -186,13 +225,18 @@ func (s *fileSink) stage(name string) streaming.Stage {
 	}
 }
 
-func (s *fileSink) writer(ctx context.Context, tc *streaming.TaskContext) (*write.FilesWriter, error) {
+func (s *fileSink) writer(ctx context.Context, tc *streaming.TaskContext, schema *arrow.Schema) (*write.FilesWriter, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.schema == nil {
+		s.schema = schema
+	}
 	if w := s.writers[tc]; w != nil {
 		return w, nil
 	}
-	w, err := write.NewFiles(ctx, s.st, s.format, write.FilesOptions{Dir: s.dir, TaskIndex: tc.Task, MaxRowsPerFile: s.maxRows})
+	w, err := write.NewFiles(ctx, s.run.Storage(), s.format, write.FilesOptions{
+		Dir: s.run.Dir(), Prefix: s.run.Prefix(), TaskIndex: tc.Task, MaxRowsPerFile: s.maxRows, Input: tc.Origin,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -208,16 +252,57 @@ func (s *fileSink) take(tc *streaming.TaskContext) *write.FilesWriter {
 	return w
 }
 
-// removeAll undoes a failed write: open files are aborted by their tasks; committed ones are
-// removed here.
-func (s *fileSink) removeAll() {
+func (s *fileSink) written() []write.FileInfo {
 	s.mu.Lock()
-	files := slices.Clone(s.committed)
-	s.committed = nil
-	s.mu.Unlock()
-	for _, p := range files {
-		s.st.Remove(context.Background(), p)
+	defer s.mu.Unlock()
+	return slices.Clone(s.files)
+}
+
+// writeEmpty writes the one file of an empty dataset, with the schema of a batch the sink saw
+// or, when no batch reached it, the schema the plan declares (a Parquet footer, column
+// operations). With no schema to be had it writes nothing: the manifest alone records the
+// empty dataset.
+func (s *fileSink) writeEmpty(ctx context.Context, ds *Dataset) ([]write.FileInfo, error) {
+	schema := s.schema
+	if schema == nil {
+		schema = declaredSchema(ctx, ds)
 	}
+	if schema == nil {
+		return nil, nil
+	}
+	mem := ds.context().allocator()
+	fw, err := write.NewFiles(ctx, s.run.Storage(), s.format, write.FilesOptions{Dir: s.run.Dir(), Prefix: s.run.Prefix(), EmptyFile: true})
+	if err != nil {
+		return nil, err
+	}
+	defer fw.Abort()
+	b := array.NewRecordBuilder(mem, schema)
+	rec := b.NewRecordBatch()
+	b.Release()
+	err = fw.Write(rec)
+	rec.Release()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := fw.Close(); err != nil {
+		return nil, err
+	}
+	return fw.Files(), nil
+}
+
+// declaredSchema is the schema of what a write plan writes (the input of its last operator,
+// the write), when the plan says it before the run; nil where a user function's output is
+// unknown.
+func declaredSchema(ctx context.Context, ds *Dataset) *arrow.Schema {
+	in := optimize(ds.op).input()
+	if in == nil {
+		return nil
+	}
+	s, err := schemaOf(ctx, in)
+	if err != nil {
+		return nil
+	}
+	return s
 }
 
 // callError names the call that failed, saying "sluice: " once.

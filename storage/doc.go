@@ -14,4 +14,11 @@
 // endpoint, use_path_style, region, ...) and are remembered by the FS for that bucket, so the
 // paths an FS lists carry no query and can be opened again as they are. Resolve strips and
 // records the options up front; callers that split paths into glob segments must call it first.
+//
+// The commit protocol of data/write (whole-run commits with a `_SUCCESS` manifest) needs three
+// things of an object store beyond whole objects, all in commit.go: a server-side Copy, a
+// compare-and-swap write (ReadTagged and WriteIf; on S3 a conditional PutObject with If-Match
+// or If-None-Match, across processes), and deferred uploads (CreateDeferred, CompleteDeferred:
+// on S3 multipart uploads that stay invisible until completed). Drivers provide the last two by
+// implementing TaggedDriver and DeferringDriver on the opener they Register; storage/s3 does.
 package storage

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sync"
+	"time"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
@@ -126,10 +127,12 @@ func (f *FS) open(ctx context.Context, p string) (*blob.Bucket, location, error)
 	return b, l, err
 }
 
-// Object is one object found by Walk: its URL (without options) and size in bytes.
+// Object is one object found by Walk: its URL (without options), size in bytes and the time
+// the store last modified it (by the store's clock).
 type Object struct {
-	Path string
-	Size int64
+	Path    string
+	Size    int64
+	ModTime time.Time
 }
 
 // Stat returns the object at p, with fs.ErrNotExist when there is none.
@@ -146,7 +149,7 @@ func (f *FS) Stat(ctx context.Context, p string) (Object, error) {
 	if err != nil {
 		return Object{}, wrapErr("stat", l, err)
 	}
-	return Object{Path: l.String(), Size: attrs.Size}, nil
+	return Object{Path: l.String(), Size: attrs.Size, ModTime: attrs.ModTime}, nil
 }
 
 // Remove deletes the object at p. A missing object gives an error satisfying

@@ -101,7 +101,10 @@ func TestRoutedStorage(t *testing.T) {
 	})
 }
 
-func TestPrepareOutput(t *testing.T) {
+// TestBeginRunModes checks the save modes of the commit protocol on a local directory and on
+// a mem:// prefix: before the run commits, no mode touches what the output holds; after it,
+// the output holds what the mode says.
+func TestBeginRunModes(t *testing.T) {
 	ctx := context.Background()
 	f := &storage.FS{}
 	defer f.Close()
@@ -127,15 +130,31 @@ func TestPrepareOutput(t *testing.T) {
 		}
 		return n
 	}
+	// commit writes one file through the run and commits it.
+	commit := func(t *testing.T, run *write.Run) {
+		t.Helper()
+		w, err := run.Storage().Create(ctx, run.Dir()+"/"+run.Prefix()+"_000000_000000.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, "new")
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		info := write.FileInfo{Path: run.Dir() + "/" + run.Prefix() + "_000000_000000.txt", Name: run.Prefix() + "_000000_000000.txt", Bytes: 3, Rows: 1}
+		if _, _, err := run.Commit(ctx, []write.FileInfo{info}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		mode    write.SaveMode
 		proceed bool
 		err     error
-		left    int
+		after   int // files listed after the commit
 	}{
 		{write.SaveError, false, write.ErrExists, 2},
-		{write.SaveOverwrite, true, nil, 0},
-		{write.SaveAppend, true, nil, 2},
+		{write.SaveOverwrite, true, nil, 1},
+		{write.SaveAppend, true, nil, 3},
 		{write.SaveIgnore, false, nil, 2},
 	}
 	for _, where := range []string{"local", "mem"} {
@@ -145,44 +164,40 @@ func TestPrepareOutput(t *testing.T) {
 				if where == "mem" {
 					dir = "mem://" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")) + "/out"
 				}
-				if proceed, err := write.PrepareOutput(ctx, ws, dir, tt.mode); !proceed || err != nil {
-					t.Fatalf("missing output: %v, %v", proceed, err)
+				run, err := write.BeginRun(ctx, dir, write.RunOptions{Mode: tt.mode, FS: f})
+				if run == nil || err != nil {
+					t.Fatalf("missing output: %v, %v", run, err)
 				}
+				run.Abort()
 				fill(t, dir)
-				proceed, err := write.PrepareOutput(ctx, ws, dir, tt.mode)
-				if proceed != tt.proceed || !errors.Is(err, tt.err) {
-					t.Fatalf("PrepareOutput = %v, %v", proceed, err)
+				run, err = write.BeginRun(ctx, dir, write.RunOptions{Mode: tt.mode, FS: f})
+				if (run != nil) != tt.proceed || !errors.Is(err, tt.err) {
+					t.Fatalf("BeginRun = %v, %v", run, err)
 				}
 				if err != nil && !strings.Contains(err.Error(), dir) {
 					t.Fatalf("error %v does not name %s", err, dir)
 				}
-				if n := count(t, dir); n != tt.left {
-					t.Fatalf("%d files left, want %d", n, tt.left)
+				if n := count(t, dir); n != 2 {
+					t.Fatalf("%d files before the commit, want 2", n)
+				}
+				if run != nil {
+					commit(t, run)
+				}
+				if n := count(t, dir); n != tt.after {
+					t.Fatalf("%d files after the commit, want %d", n, tt.after)
 				}
 			})
 		}
 	}
-	t.Run("local empty directory and file", func(t *testing.T) {
+	t.Run("local file and unknown mode", func(t *testing.T) {
 		dir := t.TempDir()
-		if proceed, err := write.PrepareOutput(ctx, write.Local(), dir, write.SaveError); !proceed || err != nil {
-			t.Fatalf("empty dir: %v, %v", proceed, err)
-		}
 		file := filepath.Join(dir, "f")
 		os.WriteFile(file, nil, 0o666)
-		if _, err := write.PrepareOutput(ctx, write.Local(), file, write.SaveAppend); err == nil || !strings.Contains(err.Error(), "is a file") {
+		if _, err := write.BeginRun(ctx, file, write.RunOptions{Mode: write.SaveAppend}); err == nil || !strings.Contains(err.Error(), "is a file") {
 			t.Fatalf("file: %v", err)
 		}
-		if _, err := write.PrepareOutput(ctx, write.Local(), dir, write.SaveMode(7)); err == nil {
+		if _, err := write.BeginRun(ctx, dir, write.RunOptions{Mode: write.SaveMode(7)}); err == nil {
 			t.Fatal("unknown mode accepted")
-		}
-	})
-	t.Run("foreign storage accepts only append", func(t *testing.T) {
-		var other write.Storage = struct{ write.Storage }{write.Local()}
-		if ok, err := write.PrepareOutput(ctx, other, "x", write.SaveAppend); !ok || err != nil {
-			t.Fatalf("append: %v, %v", ok, err)
-		}
-		if _, err := write.PrepareOutput(ctx, other, "x", write.SaveOverwrite); err == nil {
-			t.Fatal("overwrite accepted without a way to list")
 		}
 	})
 }

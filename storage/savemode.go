@@ -13,15 +13,17 @@ import (
 var ErrExists = errors.New("output already exists")
 
 // SaveMode says what a write does when its output directory (or prefix) already holds files,
-// as Ray Data's SaveMode does. The zero value is SaveError.
+// as Ray Data's SaveMode does. The zero value is SaveError. The directory sinks apply it
+// through the commit protocol of data/write (BeginRun), where no mode touches the existing
+// output before the new run has committed; Prepare below is the direct, non-atomic form.
 type SaveMode int
 
 const (
 	// SaveError fails the write, before anything is written, with an error wrapping ErrExists.
 	SaveError SaveMode = iota
-	// SaveOverwrite deletes every file under the output before writing.
+	// SaveOverwrite replaces what the output holds with the new dataset.
 	SaveOverwrite
-	// SaveAppend writes next to the files already there; files of the same name are replaced.
+	// SaveAppend adds the new dataset's files to those already there.
 	SaveAppend
 	// SaveIgnore skips the write and leaves the existing output as it is.
 	SaveIgnore
@@ -42,10 +44,13 @@ func (m SaveMode) String() string {
 	return fmt.Sprintf("SaveMode(%d)", int(m))
 }
 
-// Prepare applies mode to the output prefix dir (a URL) before a write starts and reports
-// whether the write should go ahead (false only for SaveIgnore on an existing output). An
-// output "exists" when any object has a key under dir + "/". SaveOverwrite deletes those
-// objects, page by page; a failure part way leaves some of them deleted and is returned.
+// Prepare applies mode to the output prefix dir (a URL) before a direct write starts and
+// reports whether the write should go ahead (false only for SaveIgnore on an existing output).
+// An output "exists" when any object has a key under dir + "/". SaveOverwrite deletes those
+// objects, page by page, at once: a failure part way leaves some of them deleted and is
+// returned, and a write that then fails leaves nothing. The directory sinks do not use it:
+// they commit whole runs (data/write.BeginRun), removing replaced files only after the new
+// dataset is committed.
 func (f *FS) Prepare(ctx context.Context, dir string, mode SaveMode) (proceed bool, err error) {
 	if mode < SaveError || mode > SaveIgnore {
 		return false, fmt.Errorf("sluice: storage: prepare %s: unknown save mode %d", dir, int(mode))

@@ -36,7 +36,7 @@ func (f *FS) Walk(ctx context.Context, root string, fn func(Object) error) error
 		})
 		switch {
 		case err == nil:
-			return fn(Object{Path: l.String(), Size: attrs.Size})
+			return fn(Object{Path: l.String(), Size: attrs.Size, ModTime: attrs.ModTime})
 		case gcerrors.Code(err) != gcerrors.NotFound:
 			return wrapErr("list", l, err)
 		}
@@ -62,7 +62,7 @@ func (f *FS) Walk(ctx context.Context, root string, fn func(Object) error) error
 				continue
 			}
 			found = true
-			if err := fn(Object{Path: l.path(o.Key), Size: o.Size}); err != nil {
+			if err := fn(Object{Path: l.path(o.Key), Size: o.Size, ModTime: o.ModTime}); err != nil {
 				return err
 			}
 		}

@@ -20,6 +20,11 @@ type ListOptions struct {
 	// IgnoreMissing skips a path that does not exist (or a glob that matches nothing) instead
 	// of failing.
 	IgnoreMissing bool
+	// Incomplete reads a directory that sluice did not finish writing: one whose manifest
+	// lists files that are missing or changed (the others are read), or one without a
+	// manifest that holds a run's staging area (its published files are read). A warning
+	// naming what is missing is logged (log/slog). Without it, both are errors.
+	Incomplete bool
 }
 
 // ListFiles expands paths and calls fn once per file, streaming: fn is called as files are
@@ -33,6 +38,14 @@ type ListOptions struct {
 // "_SUCCESS", "_temporary"), unless the glob segment matching them starts with that character.
 // Files are not deduplicated: a file named by two inputs is listed twice.
 //
+// A directory path (not a glob) that holds a sluice `_SUCCESS` manifest yields exactly the
+// files the manifest lists, in its order, so a write that was killed part way through its
+// publish, or the leftovers of a replaced dataset, are never read; each listed file must be
+// there with the listed size. A directory without a manifest but with a sluice run's staging
+// area ("_sluice") is a write in progress or a killed one, and an error. opts.Incomplete turns
+// both errors into warnings (see ListOptions). Checking for the manifest costs one open per
+// path (one GET on an object store).
+//
 // Errors: a missing path or an unmatched glob gives "sluice: list: <path>: no such file or
 // directory" (errors.Is fs.ErrNotExist) unless opts.IgnoreMissing; no file at all after
 // filtering gives an error wrapping ErrNoFiles that names the paths and extensions; an error
@@ -45,7 +58,7 @@ func ListFiles(ctx context.Context, st Storage, paths []string, opts ListOptions
 			exts = append(exts, "."+e)
 		}
 	}
-	total := 0
+	total, manifests := 0, 0
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -53,10 +66,13 @@ func ListFiles(ctx context.Context, st Storage, paths []string, opts ListOptions
 		if p == "" {
 			return errors.New("sluice: list: empty path")
 		}
-		n, err := listOne(ctx, st, p, exts, func(f File) error {
+		n, fromManifest, err := listOne(ctx, st, p, exts, opts, func(f File) error {
 			total++
 			return fn(f)
 		})
+		if fromManifest && n == 0 {
+			manifests++ // an empty dataset, committed: not "no files"
+		}
 		var me missingError
 		switch {
 		case errors.As(err, &me) && opts.IgnoreMissing:
@@ -69,7 +85,7 @@ func ListFiles(ctx context.Context, st Storage, paths []string, opts ListOptions
 			return fmt.Errorf("sluice: list: %s: %w", p, errNoMatch)
 		}
 	}
-	if total == 0 {
+	if total == 0 && manifests == 0 {
 		return fmt.Errorf("sluice: list: %w in %q with extensions %q", ErrNoFiles, paths, opts.Extensions)
 	}
 	return nil
@@ -81,9 +97,44 @@ type callerError struct{ err error }
 func (e callerError) Error() string { return e.err.Error() }
 
 // listOne lists a single input path and returns how many files existed under it before the
-// extension filter (0 for an unmatched glob).
-func listOne(ctx context.Context, st Storage, p string, exts []string, fn func(File) error) (int, error) {
+// extension filter (0 for an unmatched glob), and whether they came from a manifest.
+func listOne(ctx context.Context, st Storage, p string, exts []string, opts ListOptions, fn func(File) error) (int, bool, error) {
 	root, pat := splitGlob(p)
+	if pat == nil {
+		m, err := readManifest(ctx, st, root)
+		if err != nil {
+			return 0, false, err
+		}
+		if m != nil {
+			n, err := listManifest(ctx, st, root, m, exts, opts, fn)
+			if errors.Is(err, errManifestMoved) {
+				// A commit replaced the output between reading the manifest and listing the
+				// files: list the new version, once.
+				if m, err = readManifest(ctx, st, root); err == nil && m != nil {
+					n, err = listManifest(ctx, st, root, m, exts, opts, fn)
+				}
+			}
+			var ce callerError
+			if errors.As(err, &ce) {
+				return n, true, ce.err
+			}
+			return n, true, err
+		}
+		if area := unfinished(ctx, st, root); area != "" {
+			n, err := listUnfinished(ctx, st, p, root, area, exts, opts, fn)
+			var ce callerError
+			if errors.As(err, &ce) {
+				err = ce.err
+			}
+			return n, false, err
+		}
+	}
+	n, err := listGlob(ctx, st, p, root, pat, exts, fn)
+	return n, false, err
+}
+
+// listGlob lists the files under root that pat matches (all of them when pat is nil).
+func listGlob(ctx context.Context, st Storage, p, root string, pat, exts []string, fn func(File) error) (int, error) {
 	for _, seg := range pat {
 		if _, err := path.Match(seg, ""); err != nil {
 			return 0, fmt.Errorf("sluice: list: %s: bad glob pattern %q", p, seg)
@@ -135,6 +186,9 @@ func listOne(ctx context.Context, st Storage, p string, exts []string, fn func(F
 type missingError struct{ error }
 
 func missing(p string) error {
+	if s := siblingStaging(p); s != "" {
+		return missingError{fmt.Errorf("sluice: list: %s: %w (a sluice run that was to write it did not finish: %s holds its staged files; rerun the write)", p, errNoSuchFile, s)}
+	}
 	return missingError{fmt.Errorf("sluice: list: %s: %w", p, errNoSuchFile)}
 }
 

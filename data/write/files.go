@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"path"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,27 @@ type FilesOptions struct {
 	// MaxRowsPerFile starts a new file once a file holds this many rows; 0 means no limit
 	// (one file per task). Must be >= 0.
 	MaxRowsPerFile int64
+	// EmptyFile makes Close write one file with no rows when no row was written but a batch
+	// (even an empty one) gave the schema, so that an empty dataset still has a file carrying
+	// its schema (pyarrow writes one too). A run asks it of one task only.
+	EmptyFile bool
+	// Input names the task's input (TaskContext.Origin), recorded in FileInfo for the ledger.
+	Input string
+}
+
+// FileInfo describes one file a FilesWriter committed: what a run's manifest records.
+type FileInfo struct {
+	// Path is where the file was written (under FilesOptions.Dir).
+	Path string
+	// Name is its base name.
+	Name string
+	// Task and Index are the write task and the file's index within the task.
+	Task, Index int
+	// Input is FilesOptions.Input.
+	Input string
+	// Rows and Bytes are the file's row count and size; CRC32 the CRC-32 (IEEE) of its bytes.
+	Rows, Bytes int64
+	CRC32       uint32
 }
 
 // FileName returns the name of the fileIndex-th file of task taskIndex:
@@ -64,12 +86,29 @@ type FilesWriter struct {
 	fileIndex int           // index of the next file to open
 	file      AtomicFile    // open file, or nil
 	filePath  string
+	sum       *summer // counts and checksums the open file's bytes
 	buf       *bufio.Writer
 	rw        RecordWriter
 	fileRows  int64 // rows in the open file
-	done      []string
+	done      []FileInfo
 	err       error // first error; the writer is finished once set
 	closed    bool
+}
+
+// summer counts and checksums the bytes on their way from the buffer to the file. The buffer
+// hands it 1 MiB at a time; in a CPU profile of BenchmarkParquetWrite/disk-dataset the CRC-32
+// is 0.7% of the samples (data/write/MANIFEST.md).
+type summer struct {
+	w   AtomicFile
+	n   int64
+	crc uint32
+}
+
+func (s *summer) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	s.crc = crc32.Update(s.crc, crc32.IEEETable, p[:n])
+	s.n += int64(n)
+	return n, err
 }
 
 // NewFiles returns a FilesWriter for one write task. A nil st means Local(). It checks the
@@ -136,6 +175,7 @@ func (w *FilesWriter) Write(rec arrow.RecordBatch) error {
 		if err != nil {
 			return w.fail(fmt.Errorf("sluice: write: %s: %w", w.filePath, err))
 		}
+		testPoint("write")
 		w.fileRows += take
 		off += take
 		if w.opts.MaxRowsPerFile > 0 && w.fileRows == w.opts.MaxRowsPerFile {
@@ -156,13 +196,30 @@ func (w *FilesWriter) Close() ([]string, error) {
 	if err := w.ctx.Err(); err != nil {
 		return nil, w.fail(fmt.Errorf("sluice: write: %s: %w", w.opts.Dir, err))
 	}
+	if w.file == nil && len(w.done) == 0 && w.opts.EmptyFile && w.schema != nil {
+		if err := w.open(); err != nil {
+			return nil, w.fail(err)
+		}
+	}
 	if w.file != nil {
 		if err := w.commit(); err != nil {
 			return nil, w.fail(err)
 		}
 	}
 	w.closed = true
-	return w.done, nil
+	paths := make([]string, len(w.done))
+	for i, f := range w.done {
+		paths[i] = f.Path
+	}
+	return paths, nil
+}
+
+// Files returns what Close committed, in write order; nil before Close succeeded.
+func (w *FilesWriter) Files() []FileInfo {
+	if !w.closed {
+		return nil
+	}
+	return w.done
 }
 
 // Abort discards the open file and removes the files already committed. It returns the
@@ -209,8 +266,8 @@ func (w *FilesWriter) cleanup() error {
 	}
 	// A cancelled ctx must not stop the undo, so removal runs without it.
 	ctx := context.WithoutCancel(w.ctx)
-	for _, p := range w.done {
-		errs = append(errs, w.st.Remove(ctx, p))
+	for _, f := range w.done {
+		errs = append(errs, w.st.Remove(ctx, f.Path))
 	}
 	w.done = nil
 	return errors.Join(errs...)
@@ -223,14 +280,15 @@ func (w *FilesWriter) open() error {
 	if err != nil {
 		return err
 	}
-	buf := bufio.NewWriterSize(f, writeBufferBytes)
+	sum := &summer{w: f}
+	buf := bufio.NewWriterSize(sum, writeBufferBytes)
 	rw, err := w.format.NewWriter(buf, w.schema)
 	if err != nil {
 		f.Abort()
 		return fmt.Errorf("sluice: write: %s: %w", p, err)
 	}
 	w.fileIndex++
-	w.file, w.filePath, w.buf, w.rw, w.fileRows = f, p, buf, rw, 0
+	w.file, w.filePath, w.sum, w.buf, w.rw, w.fileRows = f, p, sum, buf, rw, 0
 	return nil
 }
 
@@ -247,7 +305,10 @@ func (w *FilesWriter) commit() error {
 	if err := f.Commit(); err != nil {
 		return err // Commit leaves nothing behind and names the path
 	}
-	w.done = append(w.done, p)
+	name := p[strings.LastIndexAny(p, `/\`)+1:]
+	w.done = append(w.done, FileInfo{Path: p, Name: name, Task: w.opts.TaskIndex, Index: w.fileIndex - 1, Input: w.opts.Input,
+		Rows: w.fileRows, Bytes: w.sum.n, CRC32: w.sum.crc})
+	testPoint("file")
 	return nil
 }
 

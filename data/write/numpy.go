@@ -32,7 +32,7 @@ func (f numpyFormat) NewWriter(w io.Writer, schema *arrow.Schema) (RecordWriter,
 	if len(idx) == 0 {
 		return nil, fmt.Errorf("sluice: write_numpy: no column %q (columns: %v)", f.column, schema)
 	}
-	return &numpyWriter{w: w, col: idx[0], name: f.column, mem: f.mem}, nil
+	return &numpyWriter{w: w, col: idx[0], name: f.column, mem: f.mem, typ: schema.Field(idx[0]).Type}, nil
 }
 
 type numpyWriter struct {
@@ -40,6 +40,7 @@ type numpyWriter struct {
 	col  int
 	name string
 	mem  memory.Allocator
+	typ  arrow.DataType
 	cols []arrow.Array
 }
 
@@ -58,7 +59,9 @@ func (n *numpyWriter) Close() error {
 		n.cols = nil
 	}()
 	if len(n.cols) == 0 {
-		return nil
+		// A file with no rows (an empty dataset's one file): an array of shape (0, ...).
+		empty := array.MakeArrayOfNull(n.mem, n.typ, 0)
+		n.cols = append(n.cols, empty)
 	}
 	col := n.cols[0]
 	if len(n.cols) > 1 {

@@ -91,17 +91,6 @@ func (r routedStorage) Remove(ctx context.Context, path string) error {
 	return r.fs.Remove(ctx, path)
 }
 
-func (r routedStorage) prepare(ctx context.Context, dir string, mode SaveMode) (bool, error) {
-	osPath, local, err := storage.LocalPath(dir)
-	switch {
-	case err != nil:
-		return false, err
-	case local:
-		return localStorage{}.prepare(ctx, osPath, mode)
-	}
-	return r.fs.Prepare(ctx, dir, mode)
-}
-
 // SaveMode says what a write does when its output directory already holds files, as Ray
 // Data's SaveMode does; the zero value, SaveError, refuses to write.
 type SaveMode = storage.SaveMode
@@ -114,64 +103,9 @@ const (
 	SaveIgnore    = storage.SaveIgnore
 )
 
-// ErrExists is wrapped by the error of PrepareOutput in SaveError mode.
+// ErrExists is wrapped by BeginRun's error in SaveError mode when the output already holds a
+// dataset.
 var ErrExists = storage.ErrExists
-
-// PrepareOutput applies mode to the output directory dir on st before a write starts, and
-// reports whether to go ahead (false only for SaveIgnore on an existing output). The output
-// exists when dir holds at least one entry (for an object store: one object under dir + "/").
-// SaveOverwrite deletes what is there first (os.RemoveAll of dir on a local disk); SaveAppend
-// leaves it. st must be Local, Default or from NewStorage; for any other Storage only
-// SaveAppend is accepted, as nothing can be checked.
-func PrepareOutput(ctx context.Context, st Storage, dir string, mode SaveMode) (proceed bool, err error) {
-	if p, ok := st.(interface {
-		prepare(context.Context, string, SaveMode) (bool, error)
-	}); ok {
-		return p.prepare(ctx, dir, mode)
-	}
-	if mode == SaveAppend {
-		return true, nil
-	}
-	return false, fmt.Errorf("sluice: write: prepare %s: save mode %s needs a storage that can list (Local, Default or NewStorage)", dir, mode)
-}
-
-func (localStorage) prepare(ctx context.Context, dir string, mode SaveMode) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("sluice: write: prepare %s: %w", dir, err)
-	}
-	if mode < SaveError || mode > SaveIgnore {
-		return false, fmt.Errorf("sluice: write: prepare %s: unknown save mode %d", dir, int(mode))
-	}
-	st, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return true, nil
-	case err != nil:
-		return false, fmt.Errorf("sluice: write: prepare %s: %w", dir, err)
-	case !st.IsDir():
-		return false, fmt.Errorf("sluice: write: prepare %s: output path is a file, not a directory", dir)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false, fmt.Errorf("sluice: write: prepare %s: %w", dir, err)
-	}
-	if len(entries) == 0 {
-		return true, nil
-	}
-	switch mode {
-	case SaveError:
-		return false, fmt.Errorf("sluice: write: %s: %w (save mode %s; choose overwrite or append)", dir, ErrExists, mode)
-	case SaveIgnore:
-		return false, nil
-	case SaveOverwrite:
-		for _, e := range entries {
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return false, fmt.Errorf("sluice: write: overwrite %s: %w", dir, err)
-			}
-		}
-	}
-	return true, nil
-}
 
 func (localStorage) Create(ctx context.Context, path string) (AtomicFile, error) {
 	if err := ctx.Err(); err != nil {

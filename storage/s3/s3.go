@@ -58,6 +58,7 @@ const Scheme = s3blob.Scheme
 type opener struct {
 	mu         sync.Mutex
 	transports map[*blob.Bucket]*http.Transport
+	names      map[*blob.Bucket]string // the bucket's name, for the SDK calls of commit.go
 }
 
 var _ storage.BucketCloser = (*opener)(nil)
@@ -67,6 +68,7 @@ func (o *opener) CloseBucket(b *blob.Bucket) error {
 	o.mu.Lock()
 	tr := o.transports[b]
 	delete(o.transports, b)
+	delete(o.names, b)
 	o.mu.Unlock()
 	if tr != nil {
 		tr.CloseIdleConnections()
@@ -179,8 +181,10 @@ func (o *opener) OpenBucketURL(ctx context.Context, u *url.URL) (*blob.Bucket, e
 	o.mu.Lock()
 	if o.transports == nil {
 		o.transports = map[*blob.Bucket]*http.Transport{}
+		o.names = map[*blob.Bucket]string{}
 	}
 	o.transports[b] = tr
+	o.names[b] = v.Host
 	o.mu.Unlock()
 	return b, nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,18 +48,38 @@ func TestVersitygw(t *testing.T) {
 	defer f.Prepare(context.Background(), root, storage.SaveOverwrite) // deletes the test's objects
 
 	out := root + "/out"
-	if ok, err := write.PrepareOutput(ctx, write.NewStorage(f), out, write.SaveError); !ok || err != nil {
-		t.Fatalf("prepare empty output: %v, %v", ok, err)
-	}
-	written, err := writeParquet(ctx, mem, write.NewStorage(f), out, 2500, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(written) != 3 {
-		t.Fatalf("written %q", written)
-	}
-	if _, err := write.PrepareOutput(ctx, write.NewStorage(f), out, write.SaveError); !errors.Is(err, write.ErrExists) {
-		t.Fatalf("prepare existing output: %v", err)
+	var written []string
+	for _, committer := range []string{write.CommitterCopy, write.CommitterMultipart} {
+		dir := out + "-" + committer
+		run, err := write.BeginRun(ctx, dir, write.RunOptions{FS: f, Committer: committer})
+		if err != nil {
+			t.Fatalf("%s: begin on an empty output: %v", committer, err)
+		}
+		staged, err := writeParquet(ctx, mem, run.Storage(), run.Dir(), 2500, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(staged) != 3 {
+			t.Fatalf("%s: staged %q", committer, staged)
+		}
+		infos := make([]write.FileInfo, len(staged))
+		for i, p := range staged {
+			infos[i] = write.FileInfo{Path: p, Name: p[strings.LastIndex(p, "/")+1:], Index: i}
+		}
+		// Nothing is visible before the commit: the output has no data file yet.
+		if n := countData(t, ctx, f, dir); n != 0 {
+			t.Fatalf("%s: %d data objects visible before the commit", committer, n)
+		}
+		_, paths, err := run.Commit(ctx, infos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := write.BeginRun(ctx, dir, write.RunOptions{FS: f, Committer: committer}); !errors.Is(err, write.ErrExists) {
+			t.Fatalf("%s: begin on an existing output: %v", committer, err)
+		}
+		if committer == write.CommitterMultipart {
+			out, written = dir, paths
+		}
 	}
 
 	st := read.NewStorage(f)
@@ -98,4 +119,21 @@ func TestVersitygw(t *testing.T) {
 	if _, err := st.Open(ctx, root+"/missing.csv"); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("missing object: %v", err)
 	}
+}
+
+// countData counts the objects under dir that are not hidden (no "_" or "." segment).
+func countData(t *testing.T, ctx context.Context, f *storage.FS, dir string) int {
+	t.Helper()
+	n := 0
+	err := f.Walk(ctx, dir+"/", func(o storage.Object) error {
+		rel := strings.TrimPrefix(o.Path, dir+"/")
+		if !strings.HasPrefix(rel, "_") && !strings.Contains(rel, "/_") && !strings.HasPrefix(rel, ".") {
+			n++
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return n
 }
