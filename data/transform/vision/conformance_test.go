@@ -141,8 +141,6 @@ type formatRow struct{ reads, identical, differ, errors, refused, accepted int }
 // WebP) that do not, and the files PIL refuses that sluice decodes, with the reason.
 // TestConformance fails on any other.
 var documented = map[string]string{
-	"pil_sample_cmyk.jpg":       "CMYK JPEG: internal/jpegdec (another helper's) leaves CMYK to image/jpeg, whose IDCT differs from libjpeg's (mean 14.06 against 14.35)",
-	"hopper_bad_exif.jpg":       "internal/jpegdec (another helper's) refuses it with \"bad Huffman code\" where PIL decodes it",
 	"apng/chunk_no_fctl.png":    "PIL refuses the broken APNG frame sequence; sluice decodes the default image, which is intact",
 	"png_decompression_dos.png": "PIL refuses a text chunk that inflates past its limit; sluice does not read text chunks and decodes the 1x1 image",
 }

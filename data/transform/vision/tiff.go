@@ -308,7 +308,7 @@ func jpegPlanes(stream []byte) (planes [3]jpegdec.Image, factors [3]int, ok bool
 			}
 			s[e] = id
 		}
-		img, err := jpegdec.DecodeScaled(s, factors[k], jpegdec.Options{Channels: 1})
+		img, err := jpegdec.DecodeScaled(s, factors[k], jpegdec.Options{Channels: 1, FirstComponent: true})
 		if err != nil || img.C != 1 {
 			return planes, factors, false
 		}

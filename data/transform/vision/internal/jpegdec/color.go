@@ -10,7 +10,7 @@ func (d *decoder) writeOutput(img Image) {
 	w, h, c := img.W, img.H, img.C
 	cs := d.colorSpace()
 	y0, ys := d.planes[0], d.strides[0]
-	if cs == colorGray {
+	if cs == colorGray || (c == 1 && d.firstComponent) {
 		for y := 0; y < h; y++ {
 			src := y0[y*ys : y*ys+w]
 			row := img.Pix[y*w*c : (y+1)*w*c]

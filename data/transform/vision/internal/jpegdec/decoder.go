@@ -26,6 +26,10 @@ type Options struct {
 	// returns: less wall time for one image decoded alone, about the same CPU time. A
 	// caller that already decodes one image per core should leave it 0 (serial).
 	Workers int
+	// FirstComponent, with Channels 1, gives the first component's samples as stored (what
+	// libjpeg's grayscale output of a colour JPEG is), not PIL's convert("L"): a TIFF reader
+	// uses it to get each component of a JPEG-in-TIFF strip in turn.
+	FirstComponent bool
 }
 
 // Image is a decoded image: H rows of W pixels of C interleaved 8-bit channels in Pix,
@@ -95,6 +99,7 @@ func DecodeScaled(data []byte, denom int, opts Options) (Image, error) {
 	defer putDecoder(d)
 	d.maxPixels = maxPixels
 	d.workers = opts.Workers
+	d.firstComponent = opts.FirstComponent
 	if err := d.parse(false); err != nil {
 		return Image{}, err
 	}
@@ -180,18 +185,20 @@ type state struct {
 	denom     int
 	maxPixels int
 	workers   int
-	ready     bool
-	mxx, myy  int // MCUs per row and column
-	hmax      int
-	vmax      int
-	bs        [maxComponents]int // IDCT output size of a block: 8, 4, 2 or 1
-	bw, bh    [maxComponents]int // blocks per row and column of each component
-	dw, dh    [maxComponents]int // component size in samples (libjpeg's downsampled_width)
-	planes    [maxComponents][]byte
-	strides   [maxComponents]int
-	coefs     [maxComponents][]int16
-	nz        [maxComponents][]uint64
-	decoded   [maxComponents]bool
+	// firstComponent is Options.FirstComponent.
+	firstComponent bool
+	ready          bool
+	mxx, myy       int // MCUs per row and column
+	hmax           int
+	vmax           int
+	bs             [maxComponents]int // IDCT output size of a block: 8, 4, 2 or 1
+	bw, bh         [maxComponents]int // blocks per row and column of each component
+	dw, dh         [maxComponents]int // component size in samples (libjpeg's downsampled_width)
+	planes         [maxComponents][]byte
+	strides        [maxComponents]int
+	coefs          [maxComponents][]int16
+	nz             [maxComponents][]uint64
+	decoded        [maxComponents]bool
 	// entropy is the serial decoder's entropy state; a parallel one has one per worker.
 	entropy
 }
