@@ -110,10 +110,10 @@ const (
 // that cannot be decoded fails the run naming the file; with Context.MaxErroredBlocks set,
 // each file is its own task so a bad one is skipped and listed in Stats. Options: ImageSize,
 // ImageMode, Partitioning, Shuffle, IncludePaths, IgnoreMissingPaths, FileExtensions
-// (default ImageExtensions), ImageApplyOrientation.
+// (default ImageExtensions), ImageApplyOrientation, ReadIncomplete.
 func ReadImages[P PathList](paths P, opts ...Option) *Dataset {
 	roots := pathsOf(paths)
-	c, err := parseOptions("ReadImages", opts, "ImageSize", "ImageMode", "ImageReducingGap", "ImageApplyOrientation", "Partitioning", "HivePartitioning", "Shuffle", "IncludePaths", "IgnoreMissingPaths", "FileExtensions")
+	c, err := parseOptions("ReadImages", opts, "ImageSize", "ImageMode", "ImageReducingGap", "ImageApplyOrientation", "Partitioning", "HivePartitioning", "Shuffle", "IncludePaths", "IgnoreMissingPaths", "FileExtensions", "ReadIncomplete")
 	if err == nil && len(roots) == 0 {
 		err = fmt.Errorf("sluice: ReadImages: no paths given")
 	}
@@ -124,7 +124,7 @@ func ReadImages[P PathList](paths P, opts ...Option) *Dataset {
 		if exts == nil {
 			exts = ImageExtensions
 		}
-		src.list = read.ListOptions{Extensions: exts, IgnoreMissing: c.ignoreMiss}
+		src.list = read.ListOptions{Extensions: exts, IgnoreMissing: c.ignoreMiss, Incomplete: c.incomplete}
 		if src.cfg.imageMode == 0 && !src.cfg.imageNative {
 			src.cfg.imageMode = vision.ModeRGB
 		}
