@@ -253,6 +253,13 @@ func TestExplainGolden(t *testing.T) {
 		"write_min_rows_unfused":  Range(1000).MapBatches(id, Name("f")).writePlanForTest("out/", MinRowsPerFile(100)),
 		"write_fused":             Range(1000).MapBatches(id, Name("f")).writePlanForTest("out/"),
 		"invalid_option_is_shown": Range(10).MapBatches(id, BatchSize(0)),
+		"union_per_branch":        ReadParquet("a/").SelectColumns("x").Union(Range(10).MapBatches(id, Name("f"))).Limit(5),
+		"zip":                     Range(10).Zip(Range(10).MapBatches(id, Name("g"))),
+		"groupby_fused":           ReadParquet("data/").MapBatches(id, Name("prep")).GroupBy("k").Aggregate(Sum("v"), Count()).MapBatches(id, Name("post")),
+		"sort_after_filter":       Range(100).Filter(keep, Name("h")).Sort([]string{"id"}, Descending()),
+		"join_two_sources":        ReadParquet("orders/").Join(ReadParquet("customers/").MapBatches(id, Name("clean")), []string{"cust"}, LeftOuter, RightOn("id")),
+		"self_join_planned_twice": selfJoin(),
+		"shuffles":                Range(100).RandomShuffle(1).Repartition(4).RandomizeBlockOrder(2),
 	}
 	for name, ds := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -271,6 +278,12 @@ func TestExplainGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// selfJoin joins a dataset with itself: the planner copies the shared branch.
+func selfJoin() *Dataset {
+	ds := Range(100).MapBatches(func(ctx context.Context, b *Batch) (*Batch, error) { return b, nil }, Name("shared"))
+	return ds.Join(ds, []string{"id"}, Inner)
 }
 
 // writePlanForTest is the Dataset a WriteParquet call would run, for Explain.

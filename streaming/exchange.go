@@ -221,8 +221,10 @@ func (x *Exchange) mapStageName(port int) string {
 		return fmt.Sprintf("SortRuns(%s)", strings.TrimSuffix(strings.TrimPrefix(p.String(), "range("), ")"))
 	case RandomPartition:
 		return "RandomPartition"
+	case OrderPartition:
+		return "OrderPartition"
 	}
-	return "Collect"
+	return "BlockPartition"
 }
 
 // MapStage is the map side of input port: the last stage of the chain that feeds the port. It
