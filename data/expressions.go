@@ -46,7 +46,7 @@ type exprOp struct {
 //
 //	ds.Where(data.Col("price").Mul(data.Col("qty")).Gt(100).And(data.Col("region").IsIn("eu", "us")))
 func (ds *Dataset) Where(e expr.Expr, opts ...Option) *Dataset {
-	c, err := parseOptions("Where", opts, "Concurrency")
+	c, err := parseOptions("Where", opts, append([]string{"Concurrency"}, retryOptions...)...)
 	if err == nil && e.IsZero() {
 		err = errors.New("sluice: Where: the zero Expr")
 	}
@@ -57,7 +57,7 @@ func (ds *Dataset) Where(e expr.Expr, opts ...Option) *Dataset {
 	op := &exprOp{kind: exprWhere, exprs: []expr.Expr{e}}
 	return ds.derive(&logicalOp{
 		kind: opMap, name: name, fuse: true, concurrency: c.concurrency, expr: op,
-		stage: streaming.Stage{Name: name, Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
+		stage: streaming.Stage{Name: name, Retry: c.retryPolicy(), Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
 			bound, err := op.bind(tc, in.Schema())
 			if err != nil {
 				return err
@@ -83,7 +83,7 @@ func (ds *Dataset) Where(e expr.Expr, opts ...Option) *Dataset {
 //
 //	ds.WithColumn("total", data.Col("price").Mul(data.Col("qty")))
 func (ds *Dataset) WithColumn(name string, e expr.Expr, opts ...Option) *Dataset {
-	c, err := parseOptions("WithColumn", opts, "Concurrency")
+	c, err := parseOptions("WithColumn", opts, append([]string{"Concurrency"}, retryOptions...)...)
 	switch {
 	case err != nil:
 	case name == "":
@@ -98,7 +98,7 @@ func (ds *Dataset) WithColumn(name string, e expr.Expr, opts ...Option) *Dataset
 	op := &exprOp{kind: exprWithColumn, exprs: []expr.Expr{e}, names: []string{name}}
 	return ds.derive(&logicalOp{
 		kind: opMap, name: label, fuse: true, oneToOne: true, concurrency: c.concurrency, expr: op,
-		stage:     op.stage(label),
+		stage:     op.stage(label, c.retryPolicy()),
 		schemaOut: op.schemaOut,
 	}, nil)
 }
@@ -139,7 +139,7 @@ func (ds *Dataset) Select(exprs ...expr.Expr) *Dataset {
 		return ds.derive(&logicalOp{kind: opMap, name: "Select"}, err)
 	}
 	op := &exprOp{kind: exprSelect, exprs: exprs, names: names}
-	lo := &logicalOp{kind: opMap, name: label, fuse: true, oneToOne: true, expr: op, stage: op.stage(label), schemaOut: op.schemaOut}
+	lo := &logicalOp{kind: opMap, name: label, fuse: true, oneToOne: true, expr: op, stage: op.stage(label, streaming.RetryPolicy{}), schemaOut: op.schemaOut}
 	if len(bare) == len(exprs) {
 		lo.project = bare // a pure column selection: readers can do it
 	}
@@ -266,8 +266,8 @@ func (op *exprOp) outputs(ctx context.Context, tc *streaming.TaskContext, in arr
 	return fields, cols, nil
 }
 
-func (op *exprOp) stage(name string) streaming.Stage {
-	return streaming.Stage{Name: name, Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
+func (op *exprOp) stage(name string, retry streaming.RetryPolicy) streaming.Stage {
+	return streaming.Stage{Name: name, Retry: retry, Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
 		fields, cols, err := op.outputs(ctx, tc, in)
 		if err != nil {
 			return err

@@ -130,7 +130,7 @@ func resolvePaths(ctx context.Context, paths []string) ([]string, error) {
 
 // files makes the Dataset of a file source after parsing the options common to file readers.
 func files(format string, paths []string, opts []Option, allowed []string, defaultExt []string, mk func(c *config) (fileReader, bool)) *Dataset {
-	allowed = append(allowed, "IncludePaths", "IgnoreMissingPaths", "FileExtensions", "Partitioning", "HivePartitioning", "ReadIncomplete")
+	allowed = append(allowed, "IncludePaths", "IgnoreMissingPaths", "FileExtensions", "Partitioning", "HivePartitioning", "ReadIncomplete", "MaxRetries", "RetryIf")
 	c, err := parseOptions(format, opts, allowed...)
 	if err == nil && len(paths) == 0 {
 		err = fmt.Errorf("sluice: %s: no paths given", format)
@@ -146,7 +146,7 @@ func files(format string, paths []string, opts []Option, allowed []string, defau
 		src.parts = partitioning{names: c.partitions, hive: c.hive}
 		src.read, src.project = mk(c)
 	}
-	ds := newDataset(&logicalOp{kind: opRead, name: format, src: src}, err)
+	ds := newDataset(&logicalOp{kind: opRead, name: format, src: src, retry: c.readRetryPolicy(paths)}, err)
 	if err == nil && c.columns != nil {
 		cols := c.columns
 		if c.includePaths && !slices.Contains(cols, "path") {

@@ -113,7 +113,7 @@ const (
 // (default ImageExtensions), ImageApplyOrientation, ReadIncomplete.
 func ReadImages[P PathList](paths P, opts ...Option) *Dataset {
 	roots := pathsOf(paths)
-	c, err := parseOptions("ReadImages", opts, "ImageSize", "ImageMode", "ImageReducingGap", "ImageApplyOrientation", "Partitioning", "HivePartitioning", "Shuffle", "IncludePaths", "IgnoreMissingPaths", "FileExtensions", "ReadIncomplete")
+	c, err := parseOptions("ReadImages", opts, "ImageSize", "ImageMode", "ImageReducingGap", "ImageApplyOrientation", "Partitioning", "HivePartitioning", "Shuffle", "IncludePaths", "IgnoreMissingPaths", "FileExtensions", "ReadIncomplete", "MaxRetries", "RetryIf")
 	if err == nil && len(roots) == 0 {
 		err = fmt.Errorf("sluice: ReadImages: no paths given")
 	}
@@ -129,7 +129,7 @@ func ReadImages[P PathList](paths P, opts ...Option) *Dataset {
 			src.cfg.imageMode = vision.ModeRGB
 		}
 	}
-	return newDataset(&logicalOp{kind: opRead, name: "ReadImages", src: src}, err)
+	return newDataset(&logicalOp{kind: opRead, name: "ReadImages", src: src, retry: c.readRetryPolicy(roots)}, err)
 }
 
 type imageSource struct {

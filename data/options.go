@@ -61,6 +61,8 @@ type config struct {
 	imageNative   bool // ImageMode("native"): vision.ModeNative
 	imageOrient   bool // ImageApplyOrientation
 	incomplete    bool
+	maxRetries    int
+	retryIf       func(error) bool
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

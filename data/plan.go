@@ -65,6 +65,7 @@ type logicalOp struct {
 
 	src    datasource // opRead
 	params readParams // opRead: what was pushed down
+	retry  streaming.RetryPolicy // opRead: which read failures run the task again
 
 	stage       streaming.Stage // opMap
 	oneToOne    bool            // opMap: one output row per input row, in order
@@ -212,7 +213,7 @@ func physical(op *logicalOp) (streaming.Plan, error) {
 	compile = func(o *logicalOp) (int, error) {
 		switch o.kind {
 		case opRead:
-			plan = append(plan, streaming.Op{Source: &streaming.Source{Name: readName(o), Tasks: o.src.tasks(o.params)}})
+			plan = append(plan, streaming.Op{Source: &streaming.Source{Name: readName(o), Tasks: o.src.tasks(o.params), Retry: o.retry}})
 			return len(plan) - 1, nil
 		case opLimit:
 			in, err := compile(o.input())

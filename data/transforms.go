@@ -20,7 +20,7 @@ const defaultMapBatchSize = 1024
 // may be shorter). fn returns the output batch: one it built (NewBatch, With, Select, ...),
 // the input itself, or nil for no rows. Options: BatchSize, Concurrency, Name.
 func (ds *Dataset) MapBatches(fn func(ctx context.Context, b *Batch) (*Batch, error), opts ...Option) *Dataset {
-	c, err := parseOptions("MapBatches", opts, "BatchSize", "Concurrency")
+	c, err := parseOptions("MapBatches", opts, append([]string{"BatchSize", "Concurrency"}, retryOptions...)...)
 	if err == nil && fn == nil {
 		err = fmt.Errorf("sluice: MapBatches: nil function")
 	}
@@ -34,7 +34,7 @@ func (ds *Dataset) MapBatches(fn func(ctx context.Context, b *Batch) (*Batch, er
 	name := opName("MapBatches", c, fn)
 	return ds.derive(&logicalOp{
 		kind: opMap, name: name, fuse: true, concurrency: c.concurrency, bundleRows: size,
-		stage: streaming.Stage{Name: name, BatchRows: size, Fn: batchFn(fn)},
+		stage: streaming.Stage{Name: name, BatchRows: size, Fn: batchFn(fn), Retry: c.retryPolicy()},
 	}, nil)
 }
 
@@ -73,7 +73,7 @@ func (ds *Dataset) FlatMap(fn func(ctx context.Context, r Row) ([]Row, error), o
 }
 
 func (ds *Dataset) rowOp(kind string, userFn any, opts []Option, oneToOne bool, fn func(context.Context, Row) ([]Row, error)) *Dataset {
-	c, err := parseOptions(kind, opts, "Concurrency")
+	c, err := parseOptions(kind, opts, append([]string{"Concurrency"}, retryOptions...)...)
 	if err == nil && reflectNil(userFn) {
 		err = fmt.Errorf("sluice: %s: nil function", kind)
 	}
@@ -83,7 +83,7 @@ func (ds *Dataset) rowOp(kind string, userFn any, opts []Option, oneToOne bool, 
 	}
 	return ds.derive(&logicalOp{
 		kind: opMap, name: name, fuse: true, oneToOne: oneToOne, concurrency: c.concurrency,
-		stage: streaming.Stage{Name: name, Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
+		stage: streaming.Stage{Name: name, Retry: c.retryPolicy(), Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
 			var out []Row
 			for i, r := range rowsOf(in) {
 				rs, err := fn(ctx, r)
@@ -107,7 +107,7 @@ func (ds *Dataset) rowOp(kind string, userFn any, opts []Option, oneToOne bool, 
 
 // Filter keeps the rows for which fn returns true. Options: Concurrency, Name.
 func (ds *Dataset) Filter(fn func(ctx context.Context, r Row) (bool, error), opts ...Option) *Dataset {
-	c, err := parseOptions("Filter", opts, "Concurrency")
+	c, err := parseOptions("Filter", opts, append([]string{"Concurrency"}, retryOptions...)...)
 	if err == nil && fn == nil {
 		err = fmt.Errorf("sluice: Filter: nil function")
 	}
@@ -117,7 +117,7 @@ func (ds *Dataset) Filter(fn func(ctx context.Context, r Row) (bool, error), opt
 	name := opName("Filter", c, fn)
 	return ds.derive(&logicalOp{
 		kind: opMap, name: name, fuse: true, concurrency: c.concurrency,
-		stage: streaming.Stage{Name: name, Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
+		stage: streaming.Stage{Name: name, Retry: c.retryPolicy(), Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
 			keep := make([]bool, in.NumRows())
 			for i, r := range rowsOf(in) {
 				ok, err := fn(ctx, r)
@@ -170,7 +170,7 @@ func selectRows(mem memory.Allocator, rec arrow.RecordBatch, keep []bool) (arrow
 // AddColumn adds (or replaces) column name with the values fn computes for each batch: an
 // arrow.Array or a Go slice with one value per row. Options: BatchSize, Concurrency, Name.
 func (ds *Dataset) AddColumn(name string, fn func(ctx context.Context, b *Batch) (any, error), opts ...Option) *Dataset {
-	c, err := parseOptions("AddColumn", opts, "BatchSize", "Concurrency")
+	c, err := parseOptions("AddColumn", opts, append([]string{"BatchSize", "Concurrency"}, retryOptions...)...)
 	if err == nil && fn == nil {
 		err = fmt.Errorf("sluice: AddColumn: nil function")
 	}
@@ -180,7 +180,7 @@ func (ds *Dataset) AddColumn(name string, fn func(ctx context.Context, b *Batch)
 	label := fmt.Sprintf("AddColumn(%s)", name)
 	return ds.derive(&logicalOp{
 		kind: opMap, name: label, fuse: true, oneToOne: true, concurrency: c.concurrency, bundleRows: c.batchSize,
-		stage: streaming.Stage{Name: label, BatchRows: c.batchSize, Fn: batchFn(func(ctx context.Context, b *Batch) (*Batch, error) {
+		stage: streaming.Stage{Name: label, BatchRows: c.batchSize, Retry: c.retryPolicy(), Fn: batchFn(func(ctx context.Context, b *Batch) (*Batch, error) {
 			v, err := fn(ctx, b)
 			if err != nil {
 				return nil, err

@@ -157,7 +157,7 @@ func schemaNames(s *arrow.Schema) []string {
 // MapTyped applies fn to every row decoded as an In struct and encodes the Out structs it
 // returns. Options: Concurrency, Name.
 func MapTyped[In, Out any](ds *Dataset, fn func(ctx context.Context, in In) (Out, error), opts ...Option) *Dataset {
-	c, err := parseOptions("MapTyped", opts, "Concurrency")
+	c, err := parseOptions("MapTyped", opts, append([]string{"Concurrency"}, retryOptions...)...)
 	var inC, outC *structCodec
 	if err == nil {
 		inC, err = codecFor(reflect.TypeFor[In]())
@@ -171,7 +171,7 @@ func MapTyped[In, Out any](ds *Dataset, fn func(ctx context.Context, in In) (Out
 	name := opName("Map", c, fn)
 	return ds.derive(&logicalOp{
 		kind: opMap, name: name, fuse: true, oneToOne: true, concurrency: c.concurrency,
-		stage: streaming.Stage{Name: name, Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
+		stage: streaming.Stage{Name: name, Retry: c.retryPolicy(), Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
 			dec, err := inC.decoder(in)
 			if err != nil {
 				return err
@@ -198,7 +198,7 @@ func MapTyped[In, Out any](ds *Dataset, fn func(ctx context.Context, in In) (Out
 // FilterTyped keeps the rows, decoded as T, for which fn returns true. Options: Concurrency,
 // Name.
 func FilterTyped[T any](ds *Dataset, fn func(ctx context.Context, row T) (bool, error), opts ...Option) *Dataset {
-	c, err := parseOptions("FilterTyped", opts, "Concurrency")
+	c, err := parseOptions("FilterTyped", opts, append([]string{"Concurrency"}, retryOptions...)...)
 	var tc *structCodec
 	if err == nil {
 		tc, err = codecFor(reflect.TypeFor[T]())
@@ -209,7 +209,7 @@ func FilterTyped[T any](ds *Dataset, fn func(ctx context.Context, row T) (bool, 
 	name := opName("Filter", c, fn)
 	return ds.derive(&logicalOp{
 		kind: opMap, name: name, fuse: true, concurrency: c.concurrency,
-		stage: streaming.Stage{Name: name, Fn: func(ctx context.Context, task *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
+		stage: streaming.Stage{Name: name, Retry: c.retryPolicy(), Fn: func(ctx context.Context, task *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
 			dec, err := tc.decoder(in)
 			if err != nil {
 				return err

@@ -15,10 +15,12 @@ import (
 	"github.com/sluicedata/sluice/internal/kernels"
 )
 
-// fenceRows is the row granularity of ordered runs: a range run keeps the key of every
-// fenceRows-th row, and spilled ordered runs are written in batches of fenceRows rows, so a
-// partition boundary costs at most one partly read batch per run.
-const fenceRows = 4096
+// chunkRows is the row granularity of an ordered run: a range run keeps the key of every
+// chunk's first row (its fences), and a spilled ordered run is written in batches of one chunk,
+// so a partition boundary costs at most one partly read chunk per run. A run is cut into about
+// 128 chunks of 64 to 4096 rows: fine enough that the pieces of many partitions do not each
+// drag in a chunk far larger than themselves.
+func chunkRows(rows int64) int64 { return min(max(rows/128, 64), 4096) }
 
 // store is an exchange's state for one run: the runs deposited per port. The map side's tasks
 // write it under mu; once finalized (every input ended) it only serves reads.
@@ -63,7 +65,9 @@ type run struct {
 	batch0     int
 	// buckets, for hash and random runs: bucket b is rows [buckets[b], buckets[b+1]).
 	buckets []int64
-	// fences, for range runs: fences[i] is the key of row i*fenceRows.
+	// chunk is the run's chunk size (chunkRows); fences, for range runs: fences[i] is the key
+	// of row i*chunk.
+	chunk  int64
 	fences [][]byte
 	// samples, for range runs: evenly spaced keys, for the boundaries.
 	samples [][]byte
@@ -281,7 +285,8 @@ func (st *store) sortRun(ctx context.Context, tc *TaskContext, port int, sc *tas
 	n := len(order)
 	r := &run{seq: tc.Task, sub: sc.runs, rows: int64(n), bytes: BlockBytes(sorted), rec: sorted}
 	sc.runs++
-	for i := 0; i < n; i += fenceRows {
+	r.chunk = chunkRows(int64(n))
+	for i := 0; i < n; i += int(r.chunk) {
 		r.fences = append(r.fences, slices.Clone(k.Row(int(order[i]))))
 	}
 	const samplesPerRun = 64
@@ -570,13 +575,13 @@ func (st *store) rangeParts() [][][]piece {
 // of a piece (low) the last fence row before it, for the end (!low) the first fence row at or
 // after it (or the run's end).
 func fencePos(r *run, key []byte, low bool) int64 {
-	// f: number of fences with a key < key. Rows [0, (f-1)*fenceRows] are all < key only up to
-	// fence f-1; the first row >= key is in ((f-1)*fenceRows, f*fenceRows].
+	// f: number of fences with a key < key. Rows [0, (f-1)*chunk] are all < key only up to
+	// fence f-1; the first row >= key is in ((f-1)*chunk, f*chunk].
 	f := sort.Search(len(r.fences), func(i int) bool { return bytes.Compare(r.fences[i], key) >= 0 })
 	if low {
-		return max(int64(f-1), 0) * fenceRows
+		return max(int64(f-1), 0) * r.chunk
 	}
-	return min(int64(f)*fenceRows, r.rows)
+	return min(int64(f)*r.chunk, r.rows)
 }
 
 // orderParts cuts the input, in order, into Partitions parts of near-equal rows.
@@ -715,13 +720,14 @@ func (pr *pieceReader) next() (arrow.RecordBatch, error) {
 }
 
 // trim drops the rows of a sorted range piece whose keys fall outside [loKey, hiKey); rec holds
-// run rows [start, start+n). Only rows within fenceRows of the piece's ends can fall outside
+// run rows [start, start+n). Only rows within a chunk of the piece's ends can fall outside
 // (see fencePos), so only those keys are encoded.
 func (pr *pieceReader) trim(rec arrow.RecordBatch, start int64) (arrow.RecordBatch, error) {
 	n := rec.NumRows()
 	lo, hi := int64(0), n
-	if pc := pr.pc; pc.loKey != nil && start < pc.lo+fenceRows {
-		end := min(n, pc.lo+fenceRows-start)
+	c := pr.pc.r.chunk
+	if pc := pr.pc; pc.loKey != nil && start < pc.lo+c {
+		end := min(n, pc.lo+c-start)
 		i, err := pr.search(rec, 0, end, pc.loKey)
 		if err != nil {
 			rec.Release()
@@ -729,8 +735,8 @@ func (pr *pieceReader) trim(rec arrow.RecordBatch, start int64) (arrow.RecordBat
 		}
 		lo = i
 	}
-	if pc := pr.pc; pc.hiKey != nil && start+n > pc.hi-fenceRows {
-		from := max(pc.hi-fenceRows-start, lo)
+	if pc := pr.pc; pc.hiKey != nil && start+n > pc.hi-c {
+		from := max(pc.hi-c-start, lo)
 		i, err := pr.search(rec, from, n, pc.hiKey)
 		if err != nil {
 			rec.Release()

@@ -163,6 +163,7 @@ type eventKind int
 const (
 	evOutput eventKind = iota
 	evDone
+	evRetry // the task failed and runs again: drop what it has output so far
 )
 
 type event struct {
@@ -216,6 +217,11 @@ type opState struct {
 	cursor    int
 	zip       zipState
 	store     *store // exchange
+	// retry is the op's task retry policy; hold says its tasks' outputs wait until the task
+	// has succeeded (so a failed attempt's outputs can be dropped): with retries, or when the
+	// run tolerates failed tasks.
+	retry retryPolicies
+	hold  bool
 
 	nextSeq, running int
 	outSeq           int
@@ -343,6 +349,8 @@ func newScheduler(ctx context.Context, cancel context.CancelFunc, plan Plan, opt
 			x.st = o.store
 		}
 		o.stats.Name = o.name
+		o.retry = p.retries()
+		o.hold = opts.MaxErroredBlocks != 0 || o.retry.any()
 		s.ops = append(s.ops, o)
 	}
 	for i, o := range s.ops {
@@ -838,7 +846,8 @@ func (s *scheduler) hasInput(o *opState) bool {
 func (s *scheduler) launch(o *opState) {
 	t := &task{op: o, seq: o.nextSeq, resume: make(chan struct{}, 1)}
 	tc := &TaskContext{Mem: s.opts.Mem, Op: o.name, Task: t.seq}
-	var read func(Emit) error
+	var read func(*TaskContext, Emit) error
+	var release func() // frees a read task's input once the task is over
 	var inputs []block // a map task's input blocks; the task releases them when it ends
 	if o.taskDriven() {
 		in := o.tasks[0]
@@ -846,10 +855,8 @@ func (s *scheduler) launch(o *opState) {
 		o.tasks = o.tasks[1:]
 		s.dropCredit(o)
 		t.origin = in.Origin
-		read = func(emit Emit) error {
-			defer in.release()
-			return in.Read(o.ctx, tc, emit)
-		}
+		release = in.release
+		read = func(tc *TaskContext, emit Emit) error { return in.Read(o.ctx, tc, emit) }
 	} else {
 		p := &o.ports[0]
 		n := 1
@@ -863,7 +870,7 @@ func (s *scheduler) launch(o *opState) {
 			inputs = append(inputs, o.takePending(0))
 		}
 		t.origin = joinOrigins(inputs)
-		read = func(emit Emit) error {
+		read = func(_ *TaskContext, emit Emit) error {
 			for _, b := range inputs {
 				b.rec.Retain()
 				if err := emit(b.rec); err != nil {
@@ -879,7 +886,7 @@ func (s *scheduler) launch(o *opState) {
 	s.slots--
 	s.active++
 	o.stats.Tasks++
-	if !s.opts.Unordered {
+	if !s.opts.Unordered || o.hold {
 		o.results[t.seq] = &taskOut{}
 	}
 	start := time.Now()
@@ -909,7 +916,26 @@ func (s *scheduler) launch(o *opState) {
 				return ctx.Err()
 			}
 		}
-		err := runChain(ctx, tc, read, o.stages, size, emit)
+		var err error
+		for attempt := 1; ; attempt++ {
+			// Each attempt has a fresh TaskContext: stage state in Scratch starts over.
+			atc := &TaskContext{Mem: tc.Mem, Op: tc.Op, Task: tc.Task, Origin: tc.Origin, Attempt: attempt}
+			err = runChain(ctx, atc, func(emit Emit) error { return read(atc, emit) }, o.stages, size, emit)
+			wait, ok := o.retry.next(err, attempt)
+			if !ok || ctx.Err() != nil {
+				break
+			}
+			select {
+			case s.events <- event{kind: evRetry, t: t, err: err}:
+			case <-ctx.Done():
+			}
+			if sleepCtx(ctx, wait) != nil {
+				break
+			}
+		}
+		if release != nil {
+			release()
+		}
 		releaseBlocks(inputs)
 		select {
 		case s.events <- event{kind: evDone, t: t, err: err, dur: time.Since(start)}:
@@ -942,6 +968,11 @@ func (s *scheduler) handle(ev event) {
 		return
 	}
 	t, o := ev.t, ev.t.op
+	if ev.kind == evRetry {
+		o.stats.Retries++
+		o.dropResults(t.seq)
+		return
+	}
 	if o.stopped {
 		ev.rec.Release()
 		if ev.wait {
@@ -950,7 +981,7 @@ func (s *scheduler) handle(ev event) {
 		return
 	}
 	b := newBlock(ev.rec, t.origin)
-	streamed := s.opts.Unordered || (t.seq == o.outSeq && s.opts.MaxErroredBlocks == 0)
+	streamed := !o.hold && (s.opts.Unordered || t.seq == o.outSeq)
 	if streamed {
 		o.output(b)
 	} else {
@@ -1029,15 +1060,17 @@ func (s *scheduler) handleDone(ev event) {
 			s.failTask(wrapTaskError(o, t, ev.err))
 			return
 		}
-		if r != nil {
-			for _, b := range r.blocks {
-				o.resultBytes -= b.bytes
-			}
-			releaseBlocks(r.blocks)
-			r.blocks = nil
-		}
+		o.dropResults(t.seq)
 	}
 	if s.opts.Unordered {
+		if r != nil { // held until the task succeeded: it has
+			for _, b := range r.blocks {
+				o.resultBytes -= b.bytes
+				o.outBytes += b.bytes
+				o.outQueue = append(o.outQueue, b)
+			}
+			delete(o.results, t.seq)
+		}
 		return
 	}
 	r.done = true
@@ -1048,8 +1081,8 @@ func (s *scheduler) handleDone(ev event) {
 		if h == nil {
 			return
 		}
-		if !h.done && s.opts.MaxErroredBlocks != 0 {
-			return // a tolerant run keeps a task's outputs until it has succeeded
+		if !h.done && o.hold {
+			return // held: a task's outputs wait until it has succeeded
 		}
 		for _, b := range h.blocks {
 			o.resultBytes -= b.bytes
@@ -1063,6 +1096,22 @@ func (s *scheduler) handleDone(ev event) {
 		delete(o.results, o.outSeq)
 		o.outSeq++
 	}
+}
+
+// dropResults discards what task seq has output so far (a failed attempt's, a skipped task's).
+func (o *opState) dropResults(seq int) {
+	r := o.results[seq]
+	if r == nil {
+		return
+	}
+	for _, b := range r.blocks {
+		o.resultBytes -= b.bytes
+		o.stats.OutputBlocks--
+		o.stats.OutputRows -= b.rec.NumRows()
+		o.stats.OutputBytes -= b.bytes
+	}
+	releaseBlocks(r.blocks)
+	r.blocks = nil
 }
 
 // tolerate records a failed task as skipped if the run allows more failures.

@@ -19,6 +19,8 @@ type TaskContext struct {
 	Task int
 	// Origin names the task's input: a file path, or a row range of a generated source.
 	Origin string
+	// Attempt is 1 for a task's first run, 2 for its first retry, and so on.
+	Attempt int
 	// Scratch holds per-task state of stage functions (a seeded generator, a writer), keyed by
 	// the stage. Only the task's goroutine touches it.
 	Scratch map[any]any
@@ -40,6 +42,8 @@ type Stage struct {
 	Flush func(ctx context.Context, tc *TaskContext, emit Emit) error
 	// Abort, if set, is called instead of Flush when the task fails after Fn was called.
 	Abort func(tc *TaskContext)
+	// Retry says which of this stage's failures run the task again.
+	Retry RetryPolicy
 
 	// mapOf is set on an exchange's map-side stage (Exchange.MapStage).
 	mapOf *mapOf
@@ -92,6 +96,8 @@ type Source struct {
 	Stages []Stage
 	// MaxConcurrency caps the tasks running at once (0: every CPU slot).
 	MaxConcurrency int
+	// Retry says which read failures run the read task again.
+	Retry RetryPolicy
 }
 
 // Map runs its stages as one task per input bundle.

@@ -171,7 +171,7 @@ func (s *spillSpace) writeFile(path string, mem memory.Allocator, runs []*run, r
 }
 
 // spillCuts are the row ranges a run is written in: one batch per non-empty bucket for hash and
-// random runs (a reduce reads only its buckets), fenceRows rows otherwise.
+// random runs (a reduce reads only its buckets), one chunk (chunkRows) otherwise.
 func spillCuts(r *run) [][2]int64 {
 	var cuts [][2]int64
 	if r.buckets != nil {
@@ -182,8 +182,12 @@ func spillCuts(r *run) [][2]int64 {
 		}
 		return cuts
 	}
-	for lo := int64(0); lo < r.rows; lo += fenceRows {
-		cuts = append(cuts, [2]int64{lo, min(lo+fenceRows, r.rows)})
+	c := r.chunk
+	if c == 0 {
+		c = chunkRows(r.rows)
+	}
+	for lo := int64(0); lo < r.rows; lo += c {
+		cuts = append(cuts, [2]int64{lo, min(lo+c, r.rows)})
 	}
 	return cuts
 }

@@ -14,9 +14,11 @@ type OpStats struct {
 	// Tasks is the number of tasks launched; TasksSkipped those that failed and were tolerated
 	// (Options.MaxErroredBlocks).
 	Tasks, TasksSkipped int
-	OutputBlocks        int
-	OutputRows          int64
-	OutputBytes         int64
+	// Retries is how many times a failed task was run again (see RetryPolicy).
+	Retries      int
+	OutputBlocks int
+	OutputRows   int64
+	OutputBytes  int64
 	// TaskTime is the sum of the tasks' wall times (on one machine, close to CPU time for
 	// CPU-bound stages); Wall runs from the first task's start to the last one's end.
 	TaskTime, Wall time.Duration
@@ -60,6 +62,9 @@ func (s Stats) String() string {
 	for i, o := range s.Ops {
 		fmt.Fprintf(&b, "Operator %d %s: %d tasks executed, %d blocks produced in %s\n",
 			i, o.Name, o.Tasks, o.OutputBlocks, round(o.Wall))
+		if o.Retries > 0 {
+			fmt.Fprintf(&b, "* Retries: %d failed attempts run again\n", o.Retries)
+		}
 		if o.TasksSkipped > 0 {
 			fmt.Fprintf(&b, "* Skipped: %d failed tasks tolerated\n", o.TasksSkipped)
 			for _, sk := range o.Skipped {
