@@ -98,7 +98,7 @@ func TestExpressionErrors(t *testing.T) {
 			`sluice: Select: two outputs are named "id" (name one with Alias)`},
 		{Range(10).WithContext(c).Select(Lit(1)), `sluice: Select: Lit(1) reads no column: name it with Alias`},
 		{Range(10).WithContext(c).Where(expr.Expr{}), `sluice: Where: the zero Expr`},
-		{Range(10).WithContext(c).Where(Col("id").Gt(1), BatchSize(3)), `sluice: Where: option BatchSize does not apply (it takes Concurrency, Name)`},
+		{Range(10).WithContext(c).Where(Col("id").Gt(1), BatchSize(3)), `sluice: Where: option BatchSize does not apply (it takes Concurrency, MaxRetries, RetryIf, Name)`},
 	}
 	for _, tc := range cases {
 		_, err := tc.ds.TakeAll(ctx, 0)

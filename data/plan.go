@@ -63,8 +63,8 @@ type logicalOp struct {
 	name   string
 	inputs []*logicalOp
 
-	src    datasource // opRead
-	params readParams // opRead: what was pushed down
+	src    datasource            // opRead
+	params readParams            // opRead: what was pushed down
 	retry  streaming.RetryPolicy // opRead: which read failures run the task again
 
 	stage       streaming.Stage // opMap
