@@ -37,6 +37,11 @@ type Options struct {
 	// SpillDir is where exchanges spill (default os.TempDir()): each run makes a directory of
 	// its own in it and removes it when the run ends, however it ends.
 	SpillDir string
+	// NoMemoryLimit leaves the Go memory limit alone. By default a run sets it to twice its
+	// budget while it runs (summed over concurrent runs), unless the process has a
+	// limit of its own (GOMEMLIMIT or debug.SetMemoryLimit), so that resident memory stays
+	// near the budget: see memlimit.go.
+	NoMemoryLimit bool
 }
 
 // EnsureDefaults fills unset fields with their defaults and returns o.
@@ -302,6 +307,7 @@ type scheduler struct {
 	err      error
 	userStop bool
 
+	peakRSS  int64      // the largest resident set size sampled during the run
 	mu       sync.Mutex // guards stats for snapshots
 	stats    Stats
 	start    time.Time
@@ -367,8 +373,10 @@ func newScheduler(ctx context.Context, cancel context.CancelFunc, plan Plan, opt
 func (s *scheduler) closedByUser() bool { return s.userStop }
 
 func (s *scheduler) run() {
+	defer holdMemoryLimit(s.opts)()
 	s.start = time.Now()
 	s.cpuStart = processCPU()
+	s.peakRSS = residentBytes()
 	s.opts.Mem.ResetPeak()
 	for _, o := range s.ops {
 		if o.op.Source != nil {
@@ -435,6 +443,9 @@ func (s *scheduler) run() {
 			last.outBytes -= b.bytes
 		case <-tick:
 		case <-snap.C:
+			if rss := residentBytes(); rss > s.peakRSS {
+				s.peakRSS = rss
+			}
 			s.mu.Lock()
 			s.stats = s.snapshotLocked()
 			s.mu.Unlock()
@@ -1152,6 +1163,7 @@ func (s *scheduler) snapshotLocked() Stats {
 		Wall:         time.Since(s.start),
 		CPUTime:      processCPU() - s.cpuStart,
 		PeakMemory:   s.opts.Mem.Peak(),
+		PeakResident: s.peakRSS,
 		MemoryBudget: s.opts.MemoryBudget,
 		CPUs:         s.opts.CPUs,
 	}

@@ -53,7 +53,11 @@ type Stats struct {
 	PeakMemory, MemoryBudget int64
 	// LiveMemory is the run's allocator's live bytes at the snapshot.
 	LiveMemory int64
-	CPUs       int
+	// PeakResident is the largest resident set size of the whole process seen during the run
+	// (sampled every 100 ms, so short peaks may be missed), beside PeakMemory's exact count of
+	// Arrow bytes.
+	PeakResident int64
+	CPUs         int
 }
 
 // String is a readable report, one paragraph per operator.
@@ -99,8 +103,12 @@ func (s Stats) String() string {
 	if s.Wall > 0 && s.CPUs > 0 {
 		util = s.CPUTime.Seconds() / (s.Wall.Seconds() * float64(s.CPUs))
 	}
-	fmt.Fprintf(&b, "Dataset: %s wall, %s CPU (%.0f%% of %d cores); peak memory %s of a %s budget\n",
+	fmt.Fprintf(&b, "Dataset: %s wall, %s CPU (%.0f%% of %d cores); peak memory %s of a %s budget",
 		round(s.Wall), round(s.CPUTime), 100*util, s.CPUs, FormatBytes(s.PeakMemory), FormatBytes(s.MemoryBudget))
+	if s.PeakResident > 0 {
+		fmt.Fprintf(&b, "; peak resident %s", FormatBytes(s.PeakResident))
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 
