@@ -108,7 +108,7 @@ func (ds *Dataset) countFromMetadata(ctx context.Context) (int64, bool, error) {
 			if limit < 0 || o.limit < limit {
 				limit = o.limit
 			}
-		case o.kind == opMap && o.oneToOne:
+		case o.kind == opMap && o.oneToOne && !(o.dropsOnError && ds.context().tolerant()):
 		default:
 			return 0, false, nil
 		}

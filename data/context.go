@@ -31,9 +31,15 @@ type Context struct {
 	// Allocator allocates every block (default memory.DefaultAllocator). Tests pass a
 	// memory.CheckedAllocator here.
 	Allocator memory.Allocator
-	// MaxErroredBlocks is how many failed tasks a run tolerates, skipping their inputs and
-	// listing them in Stats (Ray's max_errored_blocks; default 0, -1 for any number).
+	// MaxErroredBlocks is how many failures a run tolerates, skipping their inputs and
+	// listing them in Stats (Ray's max_errored_blocks; default 0, -1 for any number). With
+	// OnError set to skip or dead-letter, 0 means any number.
 	MaxErroredBlocks int
+	// OnError is what a run does with a failed input or row: fail (the default), skip it, or
+	// skip it and keep it in DeadLetter (see OnError's values).
+	OnError OnError
+	// DeadLetter is the directory (or storage URL) where DeadLetterOnError writes failures.
+	DeadLetter string
 	// Unordered lets blocks overtake each other for throughput (default: input order).
 	Unordered bool
 	// NoProgress turns off the progress bars a run draws on stderr when it is a terminal.
@@ -62,6 +68,9 @@ func DefaultContext() *Context {
 	return defaultCtx
 }
 
+// tolerant says whether runs skip failures (and so row functions may drop rows).
+func (c *Context) tolerant() bool { return c.OnError != FailOnError || c.MaxErroredBlocks != 0 }
+
 // executorOptions turns the context into the executor's options with a fresh counting
 // allocator for the run.
 func (c *Context) executorOptions() streaming.Options {
@@ -80,6 +89,9 @@ func (c *Context) executorOptions() streaming.Options {
 	}
 	if o.MemoryBudget <= 0 {
 		o.MemoryBudget = physicalMemory() / 4
+	}
+	if c.OnError != FailOnError && o.MaxErroredBlocks == 0 {
+		o.MaxErroredBlocks = -1
 	}
 	o.Mem = streaming.NewCountingAllocator(c.allocator())
 	o.EnsureDefaults()

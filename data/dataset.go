@@ -86,6 +86,7 @@ type execution struct {
 	*streaming.Execution
 	ds       *Dataset
 	progress *progressBars
+	dead     *deadLetter // the run's dead-letter file (DeadLetterOnError)
 }
 
 // start plans and starts a run of ds.
@@ -93,7 +94,7 @@ func (ds *Dataset) start(ctx context.Context) (*execution, error) {
 	if ds.err != nil {
 		return nil, ds.err
 	}
-	op := optimize(ds.op)
+	op := optimizeFor(ds.op, ds.context().tolerant())
 	if err := checkColumns(ctx, op); err != nil {
 		return nil, err
 	}
@@ -104,11 +105,22 @@ func (ds *Dataset) start(ctx context.Context) (*execution, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := streaming.Run(ctx, plan, ds.context().executorOptions())
+	opts := ds.context().executorOptions()
+	var dead *deadLetter
+	if ds.context().OnError == DeadLetterOnError {
+		if dead, err = newDeadLetter(ctx, ds.context().DeadLetter); err != nil {
+			return nil, err
+		}
+		opts.OnFailure = dead.add
+	}
+	e, err := streaming.Run(ctx, plan, opts)
 	if err != nil {
+		if dead != nil {
+			dead.close()
+		}
 		return nil, err
 	}
-	return &execution{Execution: e, ds: ds, progress: ds.startProgress(e)}, nil
+	return &execution{Execution: e, ds: ds, progress: ds.startProgress(e), dead: dead}, nil
 }
 
 // run starts ds and hands every output block to fn, which owns it, until the run ends; the
@@ -137,6 +149,14 @@ func (ds *Dataset) run(ctx context.Context, fn func(arrow.RecordBatch) error) er
 func (e *execution) close() error {
 	err := e.Execution.Close()
 	st := e.Execution.Stats()
+	if e.dead != nil {
+		path, derr := e.dead.close()
+		st.DeadLetters = path
+		if err == nil {
+			err = derr
+		}
+		e.dead = nil
+	}
 	e.progress.finish(st)
 	e.progress = nil
 	e.ds.last.mu.Lock()

@@ -67,15 +67,18 @@ type logicalOp struct {
 	params readParams            // opRead: what was pushed down
 	retry  streaming.RetryPolicy // opRead: which read failures run the task again
 
-	stage       streaming.Stage // opMap
-	oneToOne    bool            // opMap: one output row per input row, in order
-	project     []string        // opMap: a pure column selection (pushable into a source)
-	concurrency int             // opMap: Concurrency(n)
-	bundleRows  int             // opMap: rows per task when it runs as its own operator (batch size)
-	needRows    int             // opMap: rows a task must have (MinRowsPerFile): blocks fusion
-	fuse        bool            // opMap: may fuse into the operator before it
-	actor       *actorSpec      // opMap: an actor stage (a pool per run)
-	expr        *exprOp         // opMap: Where, WithColumn or Select: its expressions, for pushdown rules (expressions.go)
+	stage    streaming.Stage // opMap
+	oneToOne bool            // opMap: one output row per input row, in order
+	// dropsOnError marks a row function (Map, MapTyped) that drops its failing rows when the
+	// run tolerates failures (Context.OnError): one-to-one only in a run that does not.
+	dropsOnError bool
+	project      []string   // opMap: a pure column selection (pushable into a source)
+	concurrency  int        // opMap: Concurrency(n)
+	bundleRows   int        // opMap: rows per task when it runs as its own operator (batch size)
+	needRows     int        // opMap: rows a task must have (MinRowsPerFile): blocks fusion
+	fuse         bool       // opMap: may fuse into the operator before it
+	actor        *actorSpec // opMap: an actor stage (a pool per run)
+	expr         *exprOp    // opMap: Where, WithColumn or Select: its expressions, for pushdown rules (expressions.go)
 	// schemaOut, when set, computes the op's output schema from its input's (column ops), so a
 	// bad column name fails before the run starts; schemaOutN does the same for a node of
 	// several inputs (unions, zips, exchanges).
@@ -158,11 +161,15 @@ func explainLogical(op *logicalOp) string {
 //     by the source and disappears from the plan;
 //   - limit pushdown: a limit after a source and one-to-one maps caps every read task at that
 //     many rows (the limit itself stays, to cut the total).
-func optimize(op *logicalOp) *logicalOp {
+func optimize(op *logicalOp) *logicalOp { return optimizeFor(op, false) }
+
+// optimizeFor is optimize for a run that tolerates failures (tolerant) or not: in a tolerant
+// run a row function may drop rows, so a limit does not cross it.
+func optimizeFor(op *logicalOp, tolerant bool) *logicalOp {
 	c := *op
 	c.inputs = make([]*logicalOp, len(op.inputs))
 	for i, in := range op.inputs {
-		c.inputs[i] = optimize(in)
+		c.inputs[i] = optimizeFor(in, tolerant)
 	}
 	n := &c
 	// Projection pushdown: n selects columns of a source that reads only what it is asked.
@@ -183,7 +190,7 @@ func optimize(op *logicalOp) *logicalOp {
 				}
 				break
 			}
-			if o.kind != opMap || !o.oneToOne {
+			if o.kind != opMap || !o.oneToOne || (tolerant && o.dropsOnError) {
 				break
 			}
 		}

@@ -82,13 +82,17 @@ func (ds *Dataset) rowOp(kind string, userFn any, opts []Option, oneToOne bool, 
 		return ds.derive(&logicalOp{kind: opMap, name: kind}, err)
 	}
 	return ds.derive(&logicalOp{
-		kind: opMap, name: name, fuse: true, oneToOne: oneToOne, concurrency: c.concurrency,
+		kind: opMap, name: name, fuse: true, oneToOne: oneToOne, dropsOnError: true, concurrency: c.concurrency,
 		stage: streaming.Stage{Name: name, Retry: c.retryPolicy(), Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
 			var out []Row
 			for i, r := range rowsOf(in) {
 				rs, err := fn(ctx, r)
 				if err != nil {
-					return fmt.Errorf("row %d: %w", i, err)
+					err = fmt.Errorf("row %d: %w", i, err)
+					if tc.RowFailed(r, err) {
+						continue // tolerated (Context.OnError): the row is dropped and kept aside
+					}
+					return err
 				}
 				for _, o := range rs {
 					if o != nil {
@@ -122,7 +126,11 @@ func (ds *Dataset) Filter(fn func(ctx context.Context, r Row) (bool, error), opt
 			for i, r := range rowsOf(in) {
 				ok, err := fn(ctx, r)
 				if err != nil {
-					return fmt.Errorf("row %d: %w", i, err)
+					err = fmt.Errorf("row %d: %w", i, err)
+					if tc.RowFailed(r, err) {
+						continue // tolerated: the row is dropped
+					}
+					return err
 				}
 				keep[i] = ok
 			}

@@ -170,21 +170,27 @@ func MapTyped[In, Out any](ds *Dataset, fn func(ctx context.Context, in In) (Out
 	}
 	name := opName("Map", c, fn)
 	return ds.derive(&logicalOp{
-		kind: opMap, name: name, fuse: true, oneToOne: true, concurrency: c.concurrency,
+		kind: opMap, name: name, fuse: true, oneToOne: true, dropsOnError: true, concurrency: c.concurrency,
 		stage: streaming.Stage{Name: name, Retry: c.retryPolicy(), Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
 			dec, err := inC.decoder(in)
 			if err != nil {
 				return err
 			}
-			out := make([]Out, in.NumRows())
+			out := make([]Out, 0, in.NumRows())
 			var row In
-			for i := range out {
+			for i := 0; i < int(in.NumRows()); i++ {
 				if err := dec(i, reflect.ValueOf(&row).Elem()); err != nil {
 					return fmt.Errorf("row %d: %w", i, err)
 				}
-				if out[i], err = fn(ctx, row); err != nil {
-					return fmt.Errorf("row %d: %w", i, err)
+				o, err := fn(ctx, row)
+				if err != nil {
+					err = fmt.Errorf("row %d: %w", i, err)
+					if tc.RowFailed(row, err) {
+						continue // tolerated (Context.OnError): the row is dropped and kept aside
+					}
+					return err
 				}
+				out = append(out, o)
 			}
 			rec, err := outC.encode(tc.Mem, reflect.ValueOf(out))
 			if err != nil {
@@ -221,7 +227,12 @@ func FilterTyped[T any](ds *Dataset, fn func(ctx context.Context, row T) (bool, 
 					return fmt.Errorf("row %d: %w", i, err)
 				}
 				if keep[i], err = fn(ctx, row); err != nil {
-					return fmt.Errorf("row %d: %w", i, err)
+					err = fmt.Errorf("row %d: %w", i, err)
+					if task.RowFailed(row, err) {
+						keep[i] = false
+						continue
+					}
+					return err
 				}
 			}
 			rec, err := selectRows(task.Mem, in, keep)

@@ -92,6 +92,7 @@ func (r *stageRunner) call(rec arrow.RecordBatch) error {
 	start, n := r.rows, rec.NumRows()
 	r.rows += n
 	r.started = true
+	r.tc.Stage = r.stage.Name
 	err := callUser(func() error { return r.stage.Fn(r.ctx, r.tc, rec, r.next) })
 	if err != nil {
 		return r.wrap(err, start, start+n)
@@ -112,6 +113,7 @@ func (r *stageRunner) flush() error {
 		}
 	}
 	if r.stage.Flush != nil {
+		r.tc.Stage = r.stage.Name
 		if err := callUser(func() error { return r.stage.Flush(r.ctx, r.tc, r.next) }); err != nil {
 			return r.wrap(err, r.rows, r.rows)
 		}

@@ -31,9 +31,16 @@ type Options struct {
 	// Unordered lets outputs leave an operator as soon as they are ready instead of in input
 	// order: more throughput when task times vary, non-deterministic order.
 	Unordered bool
-	// MaxErroredBlocks is how many failed tasks the run tolerates (Ray's max_errored_blocks);
-	// their inputs are skipped and listed in Stats. -1 tolerates any number.
+	// MaxErroredBlocks is how many failures the run tolerates (Ray's max_errored_blocks): failed
+	// tasks, whose inputs are skipped, and rows a stage reports through TaskContext.RowFailed,
+	// which are dropped; each is listed in Stats and given to OnFailure. -1 tolerates any
+	// number; 0 none (the first failure fails the run).
 	MaxErroredBlocks int
+	// OnFailure, if set, is called with every failure the run tolerates, to keep it (a
+	// dead-letter output). It is called from the scheduler goroutine and from tasks, so it must
+	// be safe for concurrent use and return quickly; the blocks of a Failure are valid only
+	// during the call (Retain them to keep them).
+	OnFailure func(Failure)
 	// SpillDir is where exchanges spill (default os.TempDir()): each run makes a directory of
 	// its own in it and removes it when the run ends, however it ends.
 	SpillDir string
@@ -177,6 +184,8 @@ type event struct {
 	rec  arrow.RecordBatch
 	err  error
 	dur  time.Duration
+	// inputs, on a failed map task's done event, are its input blocks, kept for OnFailure.
+	inputs []block
 	// wait says the task waits for the scheduler's word after this output (its operator was
 	// over its queue share when it sent it); otherwise it has already gone on.
 	wait bool
@@ -227,6 +236,8 @@ type opState struct {
 	// run tolerates failed tasks.
 	retry retryPolicies
 	hold  bool
+	// rowsSkipped counts the rows its tasks dropped through TaskContext.RowFailed.
+	rowsSkipped atomic.Int64
 
 	nextSeq, running int
 	outSeq           int
@@ -307,7 +318,8 @@ type scheduler struct {
 	err      error
 	userStop bool
 
-	peakRSS  int64      // the largest resident set size sampled during the run
+	peakRSS  int64 // the largest resident set size sampled during the run
+	failures failureCount
 	mu       sync.Mutex // guards stats for snapshots
 	stats    Stats
 	start    time.Time
@@ -856,7 +868,7 @@ func (s *scheduler) hasInput(o *opState) bool {
 // launch starts one task of o on a free slot.
 func (s *scheduler) launch(o *opState) {
 	t := &task{op: o, seq: o.nextSeq, resume: make(chan struct{}, 1)}
-	tc := &TaskContext{Mem: s.opts.Mem, Op: o.name, Task: t.seq}
+	tc := &TaskContext{Mem: s.opts.Mem, Op: o.name, Task: t.seq, rowFailed: s.rowFailure(o)}
 	var read func(*TaskContext, Emit) error
 	var release func() // frees a read task's input once the task is over
 	var inputs []block // a map task's input blocks; the task releases them when it ends
@@ -930,7 +942,7 @@ func (s *scheduler) launch(o *opState) {
 		var err error
 		for attempt := 1; ; attempt++ {
 			// Each attempt has a fresh TaskContext: stage state in Scratch starts over.
-			atc := &TaskContext{Mem: tc.Mem, Op: tc.Op, Task: tc.Task, Origin: tc.Origin, Attempt: attempt}
+			atc := &TaskContext{Mem: tc.Mem, Op: tc.Op, Task: tc.Task, Origin: tc.Origin, Attempt: attempt, rowFailed: tc.rowFailed}
 			err = runChain(ctx, atc, func(emit Emit) error { return read(atc, emit) }, o.stages, size, emit)
 			wait, ok := o.retry.next(err, attempt)
 			if !ok || ctx.Err() != nil {
@@ -947,10 +959,15 @@ func (s *scheduler) launch(o *opState) {
 		if release != nil {
 			release()
 		}
+		done := event{kind: evDone, t: t, err: err, dur: time.Since(start)}
+		if err != nil && s.opts.OnFailure != nil {
+			done.inputs, inputs = inputs, nil // the scheduler hands them to OnFailure
+		}
 		releaseBlocks(inputs)
 		select {
-		case s.events <- event{kind: evDone, t: t, err: err, dur: time.Since(start)}:
+		case s.events <- done:
 		case <-s.ctx.Done():
+			releaseBlocks(done.inputs)
 		}
 	})
 }
@@ -1046,6 +1063,7 @@ func (s *scheduler) unpark(i int) {
 
 func (s *scheduler) handleDone(ev event) {
 	t, o := ev.t, ev.t.op
+	defer releaseBlocks(ev.inputs)
 	o.running--
 	if t.parked {
 		// Only a stopped operator's task can end while parked (its context was cancelled).
@@ -1067,7 +1085,7 @@ func (s *scheduler) handleDone(ev event) {
 	}
 	r := o.results[t.seq]
 	if ev.err != nil {
-		if s.ctx.Err() != nil || !s.tolerate(o, t, ev.err) {
+		if s.ctx.Err() != nil || !s.tolerate(o, t, ev.err, ev) {
 			s.failTask(wrapTaskError(o, t, ev.err))
 			return
 		}
@@ -1126,20 +1144,30 @@ func (o *opState) dropResults(seq int) {
 }
 
 // tolerate records a failed task as skipped if the run allows more failures.
-func (s *scheduler) tolerate(o *opState, t *task, err error) bool {
+func (s *scheduler) tolerate(o *opState, t *task, err error, ev event) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	max := s.opts.MaxErroredBlocks
-	skipped := 0
-	for _, op := range s.ops {
-		skipped += op.stats.TasksSkipped
-	}
-	if max == 0 || (max > 0 && skipped >= max) {
+	if !s.failures.take(s.opts.MaxErroredBlocks) {
 		return false
 	}
 	o.stats.TasksSkipped++
-	o.stats.Skipped = append(o.stats.Skipped, wrapTaskError(o, t, err).Error())
+	werr := wrapTaskError(o, t, err)
+	o.stats.Skipped = append(o.stats.Skipped, werr.Error())
+	if s.opts.OnFailure != nil {
+		f := Failure{Op: o.name, Origin: t.origin, Err: err}
+		var oe *OpError
+		if errors.As(err, &oe) {
+			f.Op, f.Err = oe.Op, oe.Err
+			if oe.Origin != "" {
+				f.Origin = oe.Origin
+			}
+		}
+		for _, b := range ev.inputs {
+			f.Rows = append(f.Rows, b.rec)
+		}
+		s.opts.OnFailure(f)
+	}
 	return true
 }
 
@@ -1175,6 +1203,7 @@ func (s *scheduler) snapshotLocked() Stats {
 		if o.store != nil {
 			os.SpilledBytes = o.store.spilledBytes.Load()
 		}
+		os.RowsSkipped = o.rowsSkipped.Load()
 		os.ActiveTasks = o.running - len(o.parked)
 		os.QueuedBytes = s.downstreamBytes(i)
 		os.Skipped = slices.Clone(os.Skipped)

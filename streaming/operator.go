@@ -21,6 +21,10 @@ type TaskContext struct {
 	Origin string
 	// Attempt is 1 for a task's first run, 2 for its first retry, and so on.
 	Attempt int
+	// Stage is the name of the stage whose Fn or Flush is running.
+	Stage string
+
+	rowFailed func(tc *TaskContext, row any, err error) bool
 	// Scratch holds per-task state of stage functions (a seeded generator, a writer), keyed by
 	// the stage. Only the task's goroutine touches it.
 	Scratch map[any]any

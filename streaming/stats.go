@@ -14,8 +14,10 @@ type OpStats struct {
 	// Tasks is the number of tasks launched; TasksSkipped those that failed and were tolerated
 	// (Options.MaxErroredBlocks).
 	Tasks, TasksSkipped int
-	// Retries is how many times a failed task was run again (see RetryPolicy).
+	// Retries is how many times a failed task was run again (see RetryPolicy); RowsSkipped how
+	// many rows its stages dropped as failed (TaskContext.RowFailed).
 	Retries      int
+	RowsSkipped  int64
 	OutputBlocks int
 	OutputRows   int64
 	OutputBytes  int64
@@ -57,7 +59,10 @@ type Stats struct {
 	// (sampled every 100 ms, so short peaks may be missed), beside PeakMemory's exact count of
 	// Arrow bytes.
 	PeakResident int64
-	CPUs         int
+	// DeadLetters is the file a run's tolerated failures were written to, if any (set by the
+	// data layer's dead-letter output).
+	DeadLetters string
+	CPUs        int
 }
 
 // String is a readable report, one paragraph per operator.
@@ -68,6 +73,9 @@ func (s Stats) String() string {
 			i, o.Name, o.Tasks, o.OutputBlocks, round(o.Wall))
 		if o.Retries > 0 {
 			fmt.Fprintf(&b, "* Retries: %d failed attempts run again\n", o.Retries)
+		}
+		if o.RowsSkipped > 0 {
+			fmt.Fprintf(&b, "* Skipped: %d failed rows dropped\n", o.RowsSkipped)
 		}
 		if o.TasksSkipped > 0 {
 			fmt.Fprintf(&b, "* Skipped: %d failed tasks tolerated\n", o.TasksSkipped)
@@ -109,6 +117,9 @@ func (s Stats) String() string {
 		fmt.Fprintf(&b, "; peak resident %s", FormatBytes(s.PeakResident))
 	}
 	b.WriteString("\n")
+	if s.DeadLetters != "" {
+		fmt.Fprintf(&b, "Failures kept in %s\n", s.DeadLetters)
+	}
 	return b.String()
 }
 
