@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	_ "github.com/sluicedata/sluice/data/internal/pqcodec" // fast snappy, LZ4 (see its doc)
 )
 
 // Defaults of the Parquet format. The row cap is pyarrow's default; the byte cap bounds the
