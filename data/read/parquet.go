@@ -119,6 +119,7 @@ type parquetRead struct {
 	mem  memory.Allocator
 	pf   *file.Reader
 	fr   *pqarrow.FileReader
+	file *parquetFile
 	path string
 	opts ParquetOptions
 	emit Emit
@@ -134,7 +135,8 @@ func (r *parquetRead) run(rr RangeReader) error {
 	if err != nil {
 		return readError("parquet", r.path, err)
 	}
-	r.plan, err = planColumns(r.fr, r.pf, r.planOptions(false))
+	r.file = newParquetFile(r.pf, r.fr)
+	r.plan, err = planColumns(r.file, r.planOptions(false))
 	if err != nil {
 		return readErrorf("parquet", r.path, "%w", err)
 	}
@@ -177,7 +179,7 @@ func (r *parquetRead) run(rr RangeReader) error {
 		if errors.Is(err, errPagesFallback) {
 			// The rows already emitted are skipped, so nothing is emitted twice.
 			if r.fallback == nil {
-				if r.fallback, err = planColumns(r.fr, r.pf, r.planOptions(true)); err != nil {
+				if r.fallback, err = planColumns(r.file, r.planOptions(true)); err != nil {
 					return readErrorf("parquet", r.path, "%w", err)
 				}
 			}
@@ -474,7 +476,7 @@ func ParquetInfo(ctx context.Context, st Storage, f File, opts ParquetOptions) (
 	if err != nil {
 		return nil, 0, readErrorf("parquet", f.Path, "schema: %w", err)
 	}
-	p, err := planColumns(fr, pf, planOptions{columns: opts.Columns, unit: opts.Int96Unit, fast: !opts.NoPageReader})
+	p, err := planColumns(newParquetFile(pf, fr), planOptions{columns: opts.Columns, unit: opts.Int96Unit, fast: !opts.NoPageReader})
 	if err != nil {
 		return nil, 0, readErrorf("parquet", f.Path, "%w", err)
 	}

@@ -342,7 +342,7 @@ func TestPlanPages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := planColumns(fr, pf, planOptions{columns: tc.columns, fast: true})
+			p, err := planColumns(newParquetFile(pf, fr), planOptions{columns: tc.columns, fast: true})
 			if err != nil {
 				t.Fatal(err)
 			}

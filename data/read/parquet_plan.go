@@ -40,8 +40,27 @@ type planOptions struct {
 	slowLists bool
 }
 
-// planColumns plans the read of fr's file pf.
-func planColumns(fr *pqarrow.FileReader, pf *file.Reader, o planOptions) (*columnPlan, error) {
+// parquetFile is an open file as the planner sees it.
+type parquetFile struct {
+	pf   *file.Reader
+	fr   *pqarrow.FileReader
+	orig []manifestField // fr's top-level fields before hideDurations
+}
+
+// newParquetFile wraps pf and fr (a FileReader of pf), adjusting fr's manifest where
+// pqarrow cannot read the types it holds (hideDurations).
+func newParquetFile(pf *file.Reader, fr *pqarrow.FileReader) *parquetFile {
+	orig := make([]manifestField, len(fr.Manifest.Fields))
+	for i := range fr.Manifest.Fields {
+		orig[i].field = *fr.Manifest.Fields[i].Field
+		orig[i].hidden = hideDurations(&fr.Manifest.Fields[i])
+	}
+	return &parquetFile{pf: pf, fr: fr, orig: orig}
+}
+
+// planColumns plans the read of f.
+func planColumns(f *parquetFile, o planOptions) (*columnPlan, error) {
+	fr, pf, orig := f.fr, f.pf, f.orig
 	fields := fr.Manifest.Fields
 	picked, err := pickFields(fields, o.columns)
 	if err != nil {
@@ -57,12 +76,19 @@ func planColumns(fr *pqarrow.FileReader, pf *file.Reader, o planOptions) (*colum
 	isFast := make(map[int]bool)
 	for pos, i := range picked {
 		if pc := pageColumnOf(&fields[i], pf, o.unit, o.fast); pc != nil && !(o.slowLists && pc.kind == pageList) {
+			if orig[i].hidden && pc.kind == pageFlat {
+				// A duration read as its int64 storage: the arrays get the duration type.
+				pc.field, pc.elem = orig[i].field, orig[i].field.Type
+			}
 			p.fast[pos] = pc
 			p.fields[pos] = pc.field
 			isFast[i] = true
 			continue
 		}
-		c := pyarrowField(root.Field(i), *fields[i].Field, o.unit)
+		c := pyarrowField(root.Field(i), orig[i].field, o.unit)
+		if orig[i].hidden {
+			c.durations, c.changed = true, true
+		}
 		p.slow[pos].conform = c
 		p.fields[pos] = c.field
 	}
@@ -93,6 +119,12 @@ func planColumns(fr *pqarrow.FileReader, pf *file.Reader, o planOptions) (*colum
 		}
 	}
 	return p, nil
+}
+
+// manifestField is a top-level field of a file as pqarrow typed it, before hideDurations.
+type manifestField struct {
+	field  arrow.Field
+	hidden bool // hideDurations changed it
 }
 
 // schema is the schema of the plan's batches.

@@ -5,6 +5,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/arrow-go/v18/parquet/schema"
 )
 
@@ -32,6 +33,9 @@ type conformPlan struct {
 	changed bool        // false: pqarrow's field and arrays are already right
 	node    schema.Node
 	unit    Int96Unit
+	// durations says pqarrow reads the column with int64 in place of durations
+	// (hideDurations); its arrays are retyped to field.
+	durations bool
 }
 
 // pyarrowField returns the plan for the top-level field f (pqarrow's) stored under node.
@@ -52,6 +56,11 @@ func (p *conformPlan) conformArray(mem memory.Allocator, a arrow.Array) arrow.Ar
 	}
 	out, _ := conformField(mem, p.node, arrow.Field{Name: p.field.Name, Type: a.DataType(), Nullable: p.field.Nullable}, p.unit, a.Data())
 	defer out.data.Release()
+	if p.durations {
+		d := retype(out.data, p.field.Type)
+		defer d.Release()
+		return array.MakeFromData(d)
+	}
 	return array.MakeFromData(out.data)
 }
 
@@ -312,4 +321,87 @@ func release(ds ...arrow.ArrayData) {
 			d.Release()
 		}
 	}
+}
+
+// pqarrow v18.8.0 cannot read a duration column ("no support for reading columns of type:
+// duration"), which pyarrow and Polars write as INT64 with the Arrow type in the stored
+// schema. hideDurations retypes such leaves of the manifest field sf (and the types above
+// them) as int64, which pqarrow reads, and reports whether it changed anything;
+// conformPlan.conformArray then gives the arrays the duration type back (same layout).
+func hideDurations(sf *pqarrow.SchemaField) bool {
+	if sf.IsLeaf() {
+		if sf.Field.Type.ID() != arrow.DURATION {
+			return false
+		}
+		f := *sf.Field
+		f.Type = arrow.PrimitiveTypes.Int64
+		sf.Field = &f
+		return true
+	}
+	changed := false
+	for i := range sf.Children {
+		changed = hideDurations(&sf.Children[i]) || changed
+	}
+	if !changed {
+		return false
+	}
+	kids := make([]arrow.Field, len(sf.Children))
+	for i, c := range sf.Children {
+		kids[i] = *c.Field
+	}
+	var t arrow.DataType
+	switch old := sf.Field.Type.(type) {
+	case *arrow.ListType:
+		t = arrow.ListOfField(kids[0])
+	case *arrow.LargeListType:
+		t = arrow.LargeListOfField(kids[0])
+	case *arrow.FixedSizeListType:
+		t = arrow.FixedSizeListOfField(old.Len(), kids[0])
+	case *arrow.StructType:
+		t = arrow.StructOf(kids...)
+	case *arrow.MapType:
+		entries, ok := kids[0].Type.(*arrow.StructType)
+		if !ok || entries.NumFields() != 2 {
+			return false
+		}
+		mt := arrow.MapOfFields(entries.Field(0), entries.Field(1))
+		mt.KeysSorted = old.KeysSorted
+		t = mt
+	default:
+		return false // left as it is: pqarrow reports the duration
+	}
+	f := *sf.Field
+	f.Type = t
+	sf.Field = &f
+	return true
+}
+
+// retype returns d with type t, which has d's layout at every level (int64 where t has a
+// duration), sharing d's buffers. The caller releases the result.
+func retype(d arrow.ArrayData, t arrow.DataType) arrow.ArrayData {
+	var kids []arrow.DataType
+	switch t := t.(type) {
+	case *arrow.ListType:
+		kids = []arrow.DataType{t.Elem()}
+	case *arrow.LargeListType:
+		kids = []arrow.DataType{t.Elem()}
+	case *arrow.FixedSizeListType:
+		kids = []arrow.DataType{t.Elem()}
+	case *arrow.MapType:
+		kids = []arrow.DataType{t.Elem()}
+	case *arrow.StructType:
+		for _, f := range t.Fields() {
+			kids = append(kids, f.Type)
+		}
+	}
+	children := make([]arrow.ArrayData, len(d.Children()))
+	defer release(children...)
+	for i, c := range d.Children() {
+		if i < len(kids) {
+			children[i] = retype(c, kids[i])
+		} else {
+			children[i] = retained(c)
+		}
+	}
+	return array.NewData(t, d.Len(), d.Buffers(), children, d.NullN(), d.Offset())
 }
