@@ -195,9 +195,9 @@ func (r *parquetRead) run(rr RangeReader) error {
 	return nil
 }
 
-func (r *parquetRead) planOptions(slowLists bool) planOptions {
+func (r *parquetRead) planOptions(fallback bool) planOptions {
 	return planOptions{columns: r.opts.Columns, unit: r.opts.Int96Unit, fast: !r.opts.NoPageReader,
-		parallel: r.opts.Parallel, slowLists: slowLists}
+		parallel: r.opts.Parallel, fallback: fallback}
 }
 
 // leaves returns every leaf column p reads, or nil for all of them.
@@ -230,7 +230,7 @@ func (r *parquetRead) rowGroup(p *columnPlan, rg int, first, skip int64, limited
 	defer func() {
 		for _, c := range chunks {
 			if c != nil {
-				c.rd.Close() // releases its pages; a close error adds nothing to the read's
+				c.close()
 			}
 		}
 	}()

@@ -60,6 +60,9 @@ type pageColumn struct {
 	chunk  int            // levels decoded per call: whole rows, about levelChunk
 	maxDef int16          // of a flat column: 1 when optional
 	unit   Int96Unit      // of an INT96 column
+	// pages lets a flat column's chunks whose encodings allow it be decoded by flatDecoder
+	// rather than arrow-go's column reader (off in the plan a row group falls back to).
+	pages bool
 	// wantDef and wantRep are the definition and repetition levels of chunk levels of
 	// fixed-size-list rows with no nulls, as bytes: checking decoded levels is then one
 	// memory comparison each.
@@ -147,7 +150,8 @@ func physicalOf(t arrow.DataType) (parquet.Type, bool) {
 // pageChunk decodes one column chunk in batches of rows.
 type pageChunk struct {
 	col   *pageColumn
-	rd    file.ColumnChunkReader
+	rd    file.ColumnChunkReader // nil when flat decodes the chunk
+	flat  *flatDecoder
 	size  int   // bytes per value
 	first int64 // the file's row number of the row group's first row
 	pos   int64 // rows of the row group read so far
@@ -168,13 +172,22 @@ func newPageChunk(pf *file.Reader, rg int, first int64, col *pageColumn) (*pageC
 			}
 		}
 	}
-	rd, err := rgr.Column(col.leaf)
-	if err != nil {
-		return nil, err
-	}
-	c := &pageChunk{col: col, rd: rd, size: 8, first: first}
+	c := &pageChunk{col: col, size: 8, first: first}
 	if fw, ok := col.elem.(arrow.FixedWidthDataType); ok {
 		c.size = fw.Bytes()
+	}
+	if md, err := rgr.MetaData().ColumnChunk(col.leaf); err == nil && col.kind == pageFlat && col.pages && flatEncodings(md) {
+		pr, err := rgr.GetColumnPageReader(col.leaf)
+		if err != nil {
+			return nil, err
+		}
+		c.flat = newFlatDecoder(pr, c.size, col.maxDef, col.chunk)
+	} else {
+		rd, err := rgr.Column(col.leaf)
+		if err != nil {
+			return nil, err
+		}
+		c.rd = rd
 	}
 	if col.wantDef != nil || col.maxDef > 0 {
 		c.def = make([]int16, col.chunk)
@@ -186,6 +199,15 @@ func newPageChunk(pf *file.Reader, rg int, first int64, col *pageColumn) (*pageC
 		c.i96 = make([]parquet.Int96, col.chunk)
 	}
 	return c, nil
+}
+
+// close releases the chunk's pages. A close error adds nothing to the read's.
+func (c *pageChunk) close() {
+	if c.flat != nil {
+		c.flat.pr.Close()
+	} else {
+		c.rd.Close()
+	}
 }
 
 // skip reads and drops the next rows rows.
@@ -233,6 +255,8 @@ func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) 
 			def = def[:want]
 		}
 		switch r := c.rd.(type) {
+		case nil:
+			lvls, vals, err = c.flat.readBatch(want, dst, def)
 		case *file.Int32ColumnChunkReader:
 			lvls, vals, err = r.ReadBatch(want, arrow.Int32Traits.CastFromBytes(dst), def, c.rep)
 		case *file.Int64ColumnChunkReader:
@@ -247,7 +271,9 @@ func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) 
 			return nil, errPagesFallback
 		}
 		if err == nil && lvls < want {
-			err = c.rd.Err() // a short read hides a page that failed to load
+			if c.rd != nil {
+				err = c.rd.Err() // a short read hides a page that failed to load
+			}
 			if err == nil {
 				err = fmt.Errorf("the column chunk ends after %d of its row group's rows", c.pos+done+lvls)
 			}

@@ -1,0 +1,340 @@
+package read
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+)
+
+// flatDecoder decodes the pages of one flat fixed-width column chunk (no repetition levels)
+// itself, from arrow-go's decompressed pages: PLAIN values are copied, dictionary-encoded ones
+// (RLE_DICTIONARY, PLAIN_DICTIONARY) gathered from the dictionary, and RLE definition levels
+// decoded, all straight into the caller's buffers. arrow-go's column reader does the same
+// work more slowly on dictionary pages: v18.8.0 materializes the dictionary lazily in small
+// appended slices (encoding.dictConverter.ensure), which with GC assist took about half the
+// CPU of BenchmarkParquetRead/numeric/dict. Chunks whose metadata lists another encoding
+// (DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT, deprecated BIT_PACKED levels) keep arrow-go's
+// reader; a page that surprises the metadata sends the row group back to it (errPagesFallback).
+type flatDecoder struct {
+	pr     file.PageReader
+	size   int   // bytes per value
+	maxDef int16 // 0 (required) or 1
+	dict   []byte
+	dictN  int
+
+	// The data page being read.
+	left   int    // levels left in it
+	defs   hybrid // its definition levels, when maxDef > 0
+	plain  []byte // its PLAIN values not yet read
+	idx    hybrid // its dictionary indices, when isDict
+	idxRaw []byte // the page's index bytes until the first value is read
+	isDict bool
+
+	lvl []uint32 // level or index scratch
+}
+
+// flatEncodings reports whether the chunk's metadata lists only encodings flatDecoder reads.
+func flatEncodings(md *metadata.ColumnChunkMetaData) bool {
+	for _, e := range md.Encodings() {
+		switch e {
+		case parquet.Encodings.Plain, parquet.Encodings.PlainDict, parquet.Encodings.RLEDict, parquet.Encodings.RLE:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func newFlatDecoder(pr file.PageReader, size int, maxDef int16, chunk int) *flatDecoder {
+	return &flatDecoder{pr: pr, size: size, maxDef: maxDef, lvl: make([]uint32, chunk)}
+}
+
+// readBatch reads up to want levels, as a ColumnChunkReader's ReadBatch does: the non-null
+// values packed at the front of dst (size bytes each), the definition levels into def (nil
+// for a required column). It stops early only at the end of the chunk.
+func (d *flatDecoder) readBatch(want int64, dst []byte, def []int16) (lvls int64, vals int, err error) {
+	for lvls < want {
+		if d.left == 0 {
+			ok, err := d.nextPage()
+			if err != nil || !ok {
+				return lvls, vals, err
+			}
+			continue
+		}
+		n := min(int(want-lvls), d.left, len(d.lvl))
+		k := n // values in these levels
+		if d.maxDef > 0 {
+			got, err := d.defs.next(d.lvl[:n])
+			if err != nil {
+				return lvls, vals, fmt.Errorf("definition levels: %w", err)
+			}
+			if got != n {
+				return lvls, vals, errors.New("definition levels end before the page's values")
+			}
+			k = 0
+			out := def[lvls : lvls+int64(n)]
+			for i, l := range d.lvl[:n] {
+				out[i] = int16(l)
+				if l == uint32(d.maxDef) {
+					k++
+				} else if l > uint32(d.maxDef) {
+					return lvls, vals, fmt.Errorf("definition level %d above the maximum %d", l, d.maxDef)
+				}
+			}
+		}
+		if err := d.values(dst[vals*d.size:(vals+k)*d.size], k); err != nil {
+			return lvls, vals, err
+		}
+		d.left -= n
+		lvls += int64(n)
+		vals += k
+	}
+	return lvls, vals, nil
+}
+
+// values decodes the page's next k values into dst.
+func (d *flatDecoder) values(dst []byte, k int) error {
+	if !d.isDict {
+		if len(d.plain) < k*d.size {
+			return fmt.Errorf("PLAIN values end after %d of %d", len(d.plain)/d.size, k)
+		}
+		copy(dst, d.plain[:k*d.size])
+		d.plain = d.plain[k*d.size:]
+		return nil
+	}
+	if k > 0 && d.idxRaw != nil {
+		if d.dict == nil {
+			return errors.New("dictionary-encoded page without a dictionary page")
+		}
+		if len(d.idxRaw) < 1 || d.idxRaw[0] > 32 {
+			return errors.New("dictionary-encoded page without a valid index bit width")
+		}
+		d.idx, d.idxRaw = hybrid{data: d.idxRaw[1:], width: uint(d.idxRaw[0])}, nil
+	}
+	for done := 0; done < k; {
+		idx := d.lvl[:min(k-done, len(d.lvl))]
+		got, err := d.idx.next(idx)
+		if err != nil {
+			return fmt.Errorf("dictionary indices: %w", err)
+		}
+		if got != len(idx) {
+			return errors.New("dictionary indices end before the page's values")
+		}
+		if err := gather(dst[done*d.size:], d.dict, d.dictN, d.size, idx); err != nil {
+			return err
+		}
+		done += got
+	}
+	return nil
+}
+
+// gather copies dict[idx[i]] (values of size bytes) to dst for each i.
+func gather(dst, dict []byte, n, size int, idx []uint32) error {
+	var hi uint32
+	for _, i := range idx {
+		hi = max(hi, i)
+	}
+	if len(idx) > 0 && int(hi) >= n {
+		return fmt.Errorf("dictionary index %d out of range: the dictionary has %d values", hi, n)
+	}
+	switch size {
+	case 8:
+		d, s := arrow.Uint64Traits.CastFromBytes(dst[:len(idx)*8]), arrow.Uint64Traits.CastFromBytes(dict[:n*8])
+		for k, i := range idx {
+			d[k] = s[i]
+		}
+	case 4:
+		d, s := arrow.Uint32Traits.CastFromBytes(dst[:len(idx)*4]), arrow.Uint32Traits.CastFromBytes(dict[:n*4])
+		for k, i := range idx {
+			d[k] = s[i]
+		}
+	default:
+		for k, i := range idx {
+			copy(dst[k*size:(k+1)*size], dict[int(i)*size:])
+		}
+	}
+	return nil
+}
+
+// nextPage moves to the next data page, decoding a dictionary page on the way. It returns
+// false at the end of the chunk.
+func (d *flatDecoder) nextPage() (bool, error) {
+	for {
+		if !d.pr.Next() {
+			return false, d.pr.Err()
+		}
+		switch p := d.pr.Page().(type) {
+		case *file.DictionaryPage:
+			if e := parquet.Encoding(p.Encoding()); e != parquet.Encodings.Plain && e != parquet.Encodings.PlainDict {
+				return false, errPagesFallback
+			}
+			n := int(p.NumValues())
+			if n < 0 || len(p.Data()) < n*d.size {
+				return false, fmt.Errorf("dictionary page of %d bytes for %d values", len(p.Data()), n)
+			}
+			d.dict = append(d.dict[:0], p.Data()[:n*d.size]...) // the page buffer is reused
+			d.dictN = n
+		case *file.DataPageV1:
+			data := p.Data()
+			if d.maxDef > 0 {
+				if parquet.Encoding(p.DefinitionLevelEncoding()) != parquet.Encodings.RLE {
+					return false, errPagesFallback
+				}
+				if len(data) < 4 {
+					return false, errors.New("data page too short for its definition levels")
+				}
+				n := int(binary.LittleEndian.Uint32(data))
+				if n < 0 || n > len(data)-4 {
+					return false, fmt.Errorf("definition levels of %d bytes in a page of %d", n, len(data))
+				}
+				d.defs = hybrid{data: data[4 : 4+n], width: uint(bits.Len16(uint16(d.maxDef)))}
+				data = data[4+n:]
+			}
+			return true, d.startValues(parquet.Encoding(p.Encoding()), int(p.NumValues()), data)
+		case *file.DataPageV2:
+			data := p.Data()
+			rl, dl := int(p.RepetitionLevelByteLen()), int(p.DefinitionLevelByteLen())
+			if rl != 0 || dl < 0 || dl > len(data) {
+				return false, fmt.Errorf("v2 page levels of %d and %d bytes in a page of %d", rl, dl, len(data))
+			}
+			if d.maxDef > 0 {
+				d.defs = hybrid{data: data[:dl], width: uint(bits.Len16(uint16(d.maxDef)))}
+			}
+			return true, d.startValues(parquet.Encoding(p.Encoding()), int(p.NumValues()), data[dl:])
+		default:
+			continue // index pages carry nothing to read
+		}
+	}
+}
+
+func (d *flatDecoder) startValues(enc parquet.Encoding, n int, data []byte) error {
+	if n < 0 {
+		return fmt.Errorf("data page of %d values", n)
+	}
+	d.left = n
+	switch enc {
+	case parquet.Encodings.Plain:
+		d.isDict, d.plain = false, data
+	case parquet.Encodings.RLEDict, parquet.Encodings.PlainDict:
+		// A page of nulls only may have no dictionary and no index bit width: both are
+		// checked when a value is read.
+		d.isDict, d.idx, d.idxRaw = true, hybrid{}, data
+	default:
+		return errPagesFallback
+	}
+	return nil
+}
+
+// hybrid decodes Parquet's RLE/bit-packed hybrid encoding of unsigned values of width bits.
+type hybrid struct {
+	data  []byte
+	width uint
+	rle   int    // values left in the current RLE run
+	val   uint32 // its value
+	bp    []byte // the current bit-packed run's bytes
+	bpLen int    // values left in it
+	bpPos uint   // bit position of the next one
+}
+
+// next decodes up to len(dst) values and returns how many it decoded (fewer at the end of
+// the data).
+func (h *hybrid) next(dst []uint32) (int, error) {
+	n := 0
+	for n < len(dst) {
+		switch {
+		case h.rle > 0:
+			k := min(h.rle, len(dst)-n)
+			v := h.val
+			for i := range dst[n : n+k] {
+				dst[n+i] = v
+			}
+			n += k
+			h.rle -= k
+		case h.bpLen > 0:
+			k := min(h.bpLen, len(dst)-n)
+			h.unpack(dst[n : n+k])
+			n += k
+			h.bpLen -= k
+		default:
+			if len(h.data) == 0 {
+				return n, nil
+			}
+			if err := h.header(); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// header starts the next run.
+func (h *hybrid) header() error {
+	hdr, k := binary.Uvarint(h.data)
+	if k <= 0 {
+		return errors.New("bad run header")
+	}
+	h.data = h.data[k:]
+	if hdr&1 == 1 { // bit-packed groups of 8 values
+		groups := hdr >> 1
+		nbytes := groups * uint64(h.width)
+		if groups == 0 || nbytes > uint64(len(h.data)) {
+			// A truncated last run: take what the data holds.
+			nbytes = uint64(len(h.data))
+			groups = nbytes / uint64(max(h.width, 1))
+		}
+		h.bp, h.bpPos = h.data[:nbytes], 0
+		h.bpLen = int(groups * 8)
+		if h.width == 0 {
+			h.bpLen = int((hdr >> 1) * 8)
+		}
+		h.data = h.data[nbytes:]
+		return nil
+	}
+	count := hdr >> 1
+	vb := int((h.width + 7) / 8)
+	if count == 0 || len(h.data) < vb || count > 1<<31 {
+		return errors.New("bad RLE run")
+	}
+	var v uint32
+	for i := range vb {
+		v |= uint32(h.data[i]) << (8 * i)
+	}
+	if h.width < 32 && v>>h.width != 0 {
+		return fmt.Errorf("RLE value %d wider than %d bits", v, h.width)
+	}
+	h.data = h.data[vb:]
+	h.rle, h.val = int(count), v
+	return nil
+}
+
+// unpack reads len(dst) values of the current bit-packed run.
+func (h *hybrid) unpack(dst []uint32) {
+	w := h.width
+	if w == 0 {
+		clear(dst)
+		return
+	}
+	mask := uint64(1)<<w - 1
+	pos := h.bpPos
+	buf := h.bp
+	for i := range dst {
+		at := pos >> 3
+		var word uint64
+		if int(at)+8 <= len(buf) {
+			word = binary.LittleEndian.Uint64(buf[at:])
+		} else {
+			for k := 0; int(at)+k < len(buf) && k < 8; k++ {
+				word |= uint64(buf[int(at)+k]) << (8 * k)
+			}
+		}
+		dst[i] = uint32(word >> (pos & 7) & mask)
+		pos += w
+	}
+	h.bpPos = pos
+}
