@@ -35,6 +35,11 @@ type flatDecoder struct {
 	idx    hybrid // its dictionary indices, when isDict
 	idxRaw []byte // the page's index bytes until the first value is read
 	isDict bool
+	// Booleans: one byte per value in dst (the caller packs them into a bitmap); PLAIN pages
+	// hold them bit-packed (plainBit is the next bit of plain), RLE pages as a hybrid.
+	isBool   bool
+	plainBit uint
+	boolRLE  *hybrid
 
 	lvl []uint32 // level or index scratch
 }
@@ -51,8 +56,13 @@ func flatEncodings(md *metadata.ColumnChunkMetaData) bool {
 	return true
 }
 
-func newFlatDecoder(pr file.PageReader, size int, maxDef int16, chunk int) *flatDecoder {
-	return &flatDecoder{pr: pr, size: size, maxDef: maxDef, lvl: make([]uint32, chunk)}
+// flatScratch is how many levels or indices flatDecoder decodes at a time: small enough to
+// stay in the L1 cache between decoding and use.
+const flatScratch = 4096
+
+// newFlatDecoder reads the pages of pr, values of size bytes (1 for booleans, isBool).
+func newFlatDecoder(pr file.PageReader, size int, maxDef int16, isBool bool) *flatDecoder {
+	return &flatDecoder{pr: pr, size: size, maxDef: maxDef, isBool: isBool, lvl: make([]uint32, flatScratch)}
 }
 
 // readBatch reads up to want levels, as a ColumnChunkReader's ReadBatch does: the non-null
@@ -100,6 +110,9 @@ func (d *flatDecoder) readBatch(want int64, dst []byte, def []int16) (lvls int64
 
 // values decodes the page's next k values into dst.
 func (d *flatDecoder) values(dst []byte, k int) error {
+	if d.isBool {
+		return d.bools(dst[:k])
+	}
 	if !d.isDict {
 		if len(d.plain) < k*d.size {
 			return fmt.Errorf("PLAIN values end after %d of %d", len(d.plain)/d.size, k)
@@ -131,6 +144,34 @@ func (d *flatDecoder) values(dst []byte, k int) error {
 		}
 		done += got
 	}
+	return nil
+}
+
+// bools decodes the page's next len(dst) booleans into dst, one byte (0 or 1) each.
+func (d *flatDecoder) bools(dst []byte) error {
+	if d.boolRLE != nil {
+		for done := 0; done < len(dst); {
+			v := d.lvl[:min(len(dst)-done, len(d.lvl))]
+			got, err := d.boolRLE.next(v)
+			if err != nil || got != len(v) {
+				return fmt.Errorf("RLE booleans end early (%v)", err)
+			}
+			for i, x := range v {
+				dst[done+i] = byte(x)
+			}
+			done += got
+		}
+		return nil
+	}
+	if uint(len(d.plain))*8 < d.plainBit+uint(len(dst)) {
+		return fmt.Errorf("PLAIN booleans end after %d bits", len(d.plain)*8)
+	}
+	bit := d.plainBit
+	for i := range dst {
+		dst[i] = d.plain[bit>>3] >> (bit & 7) & 1
+		bit++
+	}
+	d.plainBit = bit
 	return nil
 }
 
@@ -199,14 +240,15 @@ func (d *flatDecoder) nextPage() (bool, error) {
 			return true, d.startValues(parquet.Encoding(p.Encoding()), int(p.NumValues()), data)
 		case *file.DataPageV2:
 			data := p.Data()
+			// A flat column has no repetition levels; some writers store zeros for them anyway.
 			rl, dl := int(p.RepetitionLevelByteLen()), int(p.DefinitionLevelByteLen())
-			if rl != 0 || dl < 0 || dl > len(data) {
+			if rl < 0 || dl < 0 || rl+dl > len(data) {
 				return false, fmt.Errorf("v2 page levels of %d and %d bytes in a page of %d", rl, dl, len(data))
 			}
 			if d.maxDef > 0 {
-				d.defs = hybrid{data: data[:dl], width: uint(bits.Len16(uint16(d.maxDef)))}
+				d.defs = hybrid{data: data[rl : rl+dl], width: uint(bits.Len16(uint16(d.maxDef)))}
 			}
-			return true, d.startValues(parquet.Encoding(p.Encoding()), int(p.NumValues()), data[dl:])
+			return true, d.startValues(parquet.Encoding(p.Encoding()), int(p.NumValues()), data[rl+dl:])
 		default:
 			continue // index pages carry nothing to read
 		}
@@ -218,9 +260,19 @@ func (d *flatDecoder) startValues(enc parquet.Encoding, n int, data []byte) erro
 		return fmt.Errorf("data page of %d values", n)
 	}
 	d.left = n
+	d.boolRLE, d.plainBit = nil, 0
 	switch enc {
 	case parquet.Encodings.Plain:
 		d.isDict, d.plain = false, data
+	case parquet.Encodings.RLE:
+		if !d.isBool {
+			return errPagesFallback
+		}
+		// RLE booleans: a 4-byte length, then the hybrid encoding at width 1.
+		if len(data) < 4 || int(binary.LittleEndian.Uint32(data)) > len(data)-4 {
+			return errors.New("RLE boolean page without a valid length")
+		}
+		d.isDict, d.boolRLE = false, &hybrid{data: data[4 : 4+int(binary.LittleEndian.Uint32(data))], width: 1}
 	case parquet.Encodings.RLEDict, parquet.Encodings.PlainDict:
 		// A page of nulls only may have no dictionary and no index bit width: both are
 		// checked when a value is read.

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/arrow-go/v18/parquet/schema"
 )
 
 // The page reader decodes some columns straight from their Parquet pages into Arrow buffers,
@@ -63,6 +64,9 @@ type pageColumn struct {
 	// pages lets a flat column's chunks whose encodings allow it be decoded by flatDecoder
 	// rather than arrow-go's column reader (off in the plan a row group falls back to).
 	pages bool
+	// needsFlat says only flatDecoder reads the column (fixed-length byte arrays, for which
+	// the fixed-width ReadBatch path has no case); elsewhere pqarrow reads it.
+	needsFlat bool
 	// wantDef and wantRep are the definition and repetition levels of chunk levels of
 	// fixed-size-list rows with no nulls, as bytes: checking decoded levels is then one
 	// memory comparison each.
@@ -90,10 +94,17 @@ func pageColumnOf(f *pqarrow.SchemaField, pf *file.Reader, unit Int96Unit, fast 
 			pc.field.Type = pc.elem
 			return pc
 		}
-		want, ok := physicalOf(t)
-		if !fast || !ok || descr.PhysicalType() != want {
+		if !fast {
 			return nil
 		}
+		if descr.PhysicalType() == parquet.Types.Boolean && t.ID() == arrow.BOOL {
+			pc.needsFlat = true // bit-packed in Arrow: flatDecoder and a bitmap (see read)
+			return pc
+		}
+		if !sameLayout(descr, t) {
+			return nil
+		}
+		pc.needsFlat = descr.PhysicalType() == parquet.Types.FixedLenByteArray
 		return pc
 	}
 	if !fast {
@@ -128,6 +139,70 @@ func pageColumnOf(f *pqarrow.SchemaField, pf *file.Reader, unit Int96Unit, fast 
 	}
 	return &pageColumn{kind: pageList, field: *f.Field, elem: elem, width: width, leaf: leaf, chunk: chunk,
 		wantDef: arrow.Int16Traits.CastToBytes(def), wantRep: arrow.Int16Traits.CastToBytes(rep)}
+}
+
+// sameLayout reports whether the Parquet values of the flat column descr are, bit for bit,
+// the values of Arrow type t (pqarrow's type for it), so pages copy or gather straight into
+// the Arrow buffer: int32/int64 and the types stored as them unchanged (uint32, uint64,
+// date32, time32[ms], time64, timestamps of the stored unit), float32/float64, and
+// fixed-length byte arrays as float16 or fixed_size_binary.
+func sameLayout(descr *schema.Column, t arrow.DataType) bool {
+	lt := descr.LogicalType()
+	switch descr.PhysicalType() {
+	case parquet.Types.Int32:
+		switch t.ID() {
+		case arrow.INT32:
+			return true
+		case arrow.UINT32:
+			it, ok := lt.(schema.IntLogicalType)
+			return ok && it.BitWidth() == 32 && !it.IsSigned()
+		case arrow.DATE32:
+			_, ok := lt.(schema.DateLogicalType)
+			return ok
+		case arrow.TIME32:
+			tt, ok := lt.(schema.TimeLogicalType)
+			return ok && tt.TimeUnit() == schema.TimeUnitMillis && t.(*arrow.Time32Type).Unit == arrow.Millisecond
+		}
+	case parquet.Types.Int64:
+		switch t.ID() {
+		case arrow.INT64:
+			return true
+		case arrow.UINT64:
+			it, ok := lt.(schema.IntLogicalType)
+			return ok && it.BitWidth() == 64 && !it.IsSigned()
+		case arrow.TIMESTAMP:
+			tt, ok := lt.(schema.TimestampLogicalType)
+			return ok && sameUnit(tt.TimeUnit(), t.(*arrow.TimestampType).Unit)
+		case arrow.TIME64:
+			tt, ok := lt.(schema.TimeLogicalType)
+			return ok && sameUnit(tt.TimeUnit(), t.(*arrow.Time64Type).Unit)
+		}
+	case parquet.Types.Float:
+		return t.ID() == arrow.FLOAT32
+	case parquet.Types.Double:
+		return t.ID() == arrow.FLOAT64
+	case parquet.Types.FixedLenByteArray:
+		switch t := t.(type) {
+		case *arrow.Float16Type:
+			_, ok := lt.(schema.Float16LogicalType)
+			return ok && descr.TypeLength() == 2
+		case *arrow.FixedSizeBinaryType:
+			return (lt == nil || lt.IsNone()) && descr.TypeLength() == t.ByteWidth
+		}
+	}
+	return false
+}
+
+func sameUnit(u schema.TimeUnitType, a arrow.TimeUnit) bool {
+	switch u {
+	case schema.TimeUnitMillis:
+		return a == arrow.Millisecond
+	case schema.TimeUnitMicros:
+		return a == arrow.Microsecond
+	case schema.TimeUnitNanos:
+		return a == arrow.Nanosecond
+	}
+	return false
 }
 
 // physicalOf returns the Parquet physical type that stores Arrow type t unconverted, for
@@ -174,14 +249,16 @@ func newPageChunk(pf *file.Reader, rg int, first int64, col *pageColumn) (*pageC
 	}
 	c := &pageChunk{col: col, size: 8, first: first}
 	if fw, ok := col.elem.(arrow.FixedWidthDataType); ok {
-		c.size = fw.Bytes()
+		c.size = max(fw.BitWidth()/8, 1) // booleans decode a byte each
 	}
 	if md, err := rgr.MetaData().ColumnChunk(col.leaf); err == nil && col.kind == pageFlat && col.pages && flatEncodings(md) {
 		pr, err := rgr.GetColumnPageReader(col.leaf)
 		if err != nil {
 			return nil, err
 		}
-		c.flat = newFlatDecoder(pr, c.size, col.maxDef, col.chunk)
+		c.flat = newFlatDecoder(pr, c.size, col.maxDef, col.elem.ID() == arrow.BOOL)
+	} else if col.needsFlat {
+		return nil, errPagesFallback
 	} else {
 		rd, err := rgr.Column(col.leaf)
 		if err != nil {
@@ -305,6 +382,14 @@ func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) 
 		done += lvls
 	}
 	c.pos += rows
+	if c.col.elem.ID() == arrow.BOOL {
+		// One byte per value decoded: pack them into Arrow's bitmap.
+		bitmap := memory.NewResizableBuffer(mem)
+		defer bitmap.Release()
+		bitmap.Resize(int(bitutil.BytesForBits(total)))
+		packBools(bitmap.Bytes(), raw[:total])
+		buf = bitmap // the deferred release of the bytes still applies to them
+	}
 	child := array.NewData(c.col.elem, int(total), []*memory.Buffer{valid, buf}, nil, nulls, 0)
 	defer child.Release()
 	if c.col.kind != pageList {
@@ -313,6 +398,22 @@ func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) 
 	d := array.NewData(c.col.field.Type, int(rows), []*memory.Buffer{nil}, []arrow.ArrayData{child}, 0, 0)
 	defer d.Release()
 	return array.MakeFromData(d), nil
+}
+
+// packBools sets bit i of dst to bytes[i] (0 or 1).
+func packBools(dst, bytes []byte) {
+	n := len(bytes) / 8 * 8
+	for i := 0; i < n; i += 8 {
+		b := bytes[i : i+8 : i+8]
+		dst[i/8] = b[0] | b[1]<<1 | b[2]<<2 | b[3]<<3 | b[4]<<4 | b[5]<<5 | b[6]<<6 | b[7]<<7
+	}
+	if n < len(bytes) {
+		var last byte
+		for k, v := range bytes[n:] {
+			last |= v << k
+		}
+		dst[n/8] = last
+	}
 }
 
 // int96s converts the vals INT96 values of c.i96 into dst (one slot per level, nulls left

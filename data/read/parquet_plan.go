@@ -76,7 +76,7 @@ func planColumns(f *parquetFile, o planOptions) (*columnPlan, error) {
 	}
 	isFast := make(map[int]bool)
 	for pos, i := range picked {
-		if pc := pageColumnOf(&fields[i], pf, o.unit, o.fast); pc != nil && !(o.fallback && pc.kind == pageList) {
+		if pc := pageColumnOf(&fields[i], pf, o.unit, o.fast); pc != nil && !(o.fallback && (pc.kind == pageList || pc.needsFlat)) {
 			pc.pages = !o.fallback
 			if orig[i].hidden && pc.kind == pageFlat {
 				// A duration read as its int64 storage: the arrays get the duration type.
