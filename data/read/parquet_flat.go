@@ -7,6 +7,7 @@ import (
 	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
@@ -106,6 +107,73 @@ func (d *flatDecoder) readBatch(want int64, dst []byte, def []int16) (lvls int64
 		vals += k
 	}
 	return lvls, vals, nil
+}
+
+// readSpaced reads up to want levels of an optional column (maxDef 1) straight into place:
+// value i of the call into dst[i*size:], its validity into bit at+i of valid, a null's slot
+// zeroed. It returns the levels read and how many are null, stopping early only at the end
+// of the chunk. Runs of valid values decode in one call; the validity of a bit-packed run
+// of definition levels (width 1) is its bits, copied as they are.
+func (d *flatDecoder) readSpaced(want int64, dst, valid []byte, at int64) (lvls int64, nulls int, err error) {
+	size := int64(d.size)
+	for lvls < want {
+		if d.left == 0 {
+			ok, err := d.nextPage()
+			if err != nil || !ok {
+				return lvls, nulls, err
+			}
+			continue
+		}
+		r, err := d.defs.run(min(int(want-lvls), d.left))
+		if err != nil {
+			return lvls, nulls, fmt.Errorf("definition levels: %w", err)
+		}
+		m := int64(r.n)
+		region := dst[lvls*size : (lvls+m)*size]
+		switch {
+		case r.bits != nil: // bit-packed levels of width 1: the validity bits themselves
+			bitutil.CopyBitmap(r.bits, int(r.bitOff), r.n, valid, int(at+lvls))
+			k := bitutil.CountSetBits(valid, int(at+lvls), r.n)
+			if err := d.values(region[:int64(k)*size], k); err != nil {
+				return lvls, nulls, err
+			}
+			if k < r.n {
+				spreadBits(region, d.size, valid, int(at+lvls), r.n, k)
+			}
+			nulls += r.n - k
+		case r.val == 1:
+			if err := d.values(region, r.n); err != nil {
+				return lvls, nulls, err
+			}
+			bitutil.SetBitsTo(valid, at+lvls, m, true)
+		case r.val == 0:
+			clear(region)
+			bitutil.SetBitsTo(valid, at+lvls, m, false)
+			nulls += r.n
+		default:
+			return lvls, nulls, fmt.Errorf("definition level %d above the maximum 1", r.val)
+		}
+		d.left -= r.n
+		lvls += m
+	}
+	return lvls, nulls, nil
+}
+
+// spreadBits moves the k values packed at the front of region (size bytes each) to the slots
+// of the n whose validity bit (from bit at of valid) is set, back to front, zeroing the others.
+func spreadBits(region []byte, size int, valid []byte, at, n, k int) {
+	j := k - 1
+	for i := n - 1; i >= 0; i-- {
+		slot := region[i*size : (i+1)*size]
+		if valid[(at+i)>>3]&(1<<((at+i)&7)) != 0 {
+			if j != i {
+				copy(slot, region[j*size:(j+1)*size])
+			}
+			j--
+		} else {
+			clear(slot)
+		}
+	}
 }
 
 // values decodes the page's next k values into dst.
@@ -292,6 +360,50 @@ type hybrid struct {
 	bp    []byte // the current bit-packed run's bytes
 	bpLen int    // values left in it
 	bpPos uint   // bit position of the next one
+}
+
+// levelRun is part of one run of the hybrid encoding: n values, all val (an RLE run), or,
+// for a bit-packed run of width 1, the n bits from bit bitOff of bits.
+type levelRun struct {
+	n      int
+	val    uint32
+	bits   []byte
+	bitOff uint
+}
+
+// run returns the next at most max values as one run. Bit-packed runs of other widths than 1
+// come back value by value (n = 1); flat columns' levels always have width 1.
+func (h *hybrid) run(max int) (levelRun, error) {
+	for {
+		switch {
+		case h.rle > 0:
+			n := min(h.rle, max)
+			h.rle -= n
+			return levelRun{n: n, val: h.val}, nil
+		case h.bpLen > 0:
+			if h.width != 1 {
+				var v [1]uint32
+				h.unpack(v[:])
+				h.bpLen--
+				return levelRun{n: 1, val: v[0]}, nil
+			}
+			n := min(h.bpLen, max)
+			r := levelRun{n: n, bits: h.bp, bitOff: h.bpPos}
+			if uint(len(h.bp))*8 < h.bpPos+uint(n) {
+				return levelRun{}, errors.New("bit-packed run shorter than its header says")
+			}
+			h.bpPos += uint(n)
+			h.bpLen -= n
+			return r, nil
+		default:
+			if len(h.data) == 0 {
+				return levelRun{}, errors.New("levels end before the page's values")
+			}
+			if err := h.header(); err != nil {
+				return levelRun{}, err
+			}
+		}
+	}
 }
 
 // next decodes up to len(dst) values and returns how many it decoded (fewer at the end of

@@ -318,6 +318,24 @@ func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) 
 	}()
 	nulls := 0
 	raw := buf.Bytes()
+	if c.flat != nil && c.col.maxDef > 0 && c.col.kind == pageFlat {
+		// Optional flat column: values and validity straight into place.
+		valid = memory.NewResizableBuffer(mem)
+		valid.Resize(int(bitutil.BytesForBits(total)))
+		lvls, n, err := c.flat.readSpaced(total, raw, valid.Bytes(), 0)
+		if err == nil && lvls < total {
+			err = fmt.Errorf("the column chunk ends after %d of its row group's rows", c.pos+lvls)
+		}
+		if err != nil {
+			return nil, err
+		}
+		nulls = n
+		if nulls == 0 {
+			valid.Release()
+			valid = nil
+		}
+		return c.finish(mem, rows, total, buf, valid, nulls)
+	}
 	for done := int64(0); done < total; {
 		// Every call starts on a row boundary: batches are whole rows, chunks too.
 		want := min(total-done, int64(c.col.chunk))
@@ -381,6 +399,13 @@ func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) 
 		}
 		done += lvls
 	}
+	return c.finish(mem, rows, total, buf, valid, nulls)
+}
+
+// finish makes the array of the rows rows (total values) just decoded into buf, with the
+// validity bitmap valid (nil without nulls). The caller still releases buf and valid.
+func (c *pageChunk) finish(mem memory.Allocator, rows, total int64, buf, valid *memory.Buffer, nulls int) (arrow.Array, error) {
+	raw := buf.Bytes()
 	c.pos += rows
 	if c.col.elem.ID() == arrow.BOOL {
 		// One byte per value decoded: pack them into Arrow's bitmap.
