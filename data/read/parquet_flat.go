@@ -112,8 +112,9 @@ func (d *flatDecoder) readBatch(want int64, dst []byte, def []int16) (lvls int64
 // readSpaced reads up to want levels of an optional column (maxDef 1) straight into place:
 // value i of the call into dst[i*size:], its validity into bit at+i of valid, a null's slot
 // zeroed. It returns the levels read and how many are null, stopping early only at the end
-// of the chunk. Runs of valid values decode in one call; the validity of a bit-packed run
-// of definition levels (width 1) is its bits, copied as they are.
+// of the chunk. Levels go to the bitmap a run at a time (a bit-packed run of width 1 is
+// copied as the validity bits it is); then the chunk's values decode in one call, packed,
+// and spread to their slots when there were nulls.
 func (d *flatDecoder) readSpaced(want int64, dst, valid []byte, at int64) (lvls int64, nulls int, err error) {
 	size := int64(d.size)
 	for lvls < want {
@@ -124,56 +125,156 @@ func (d *flatDecoder) readSpaced(want int64, dst, valid []byte, at int64) (lvls 
 			}
 			continue
 		}
-		r, err := d.defs.run(min(int(want-lvls), d.left))
+		n := min(int(want-lvls), d.left, flatScratch)
+		bit := int(at + lvls)
+		for filled := 0; filled < n; {
+			r, err := d.defs.run(n - filled)
+			if err != nil {
+				return lvls, nulls, fmt.Errorf("definition levels: %w", err)
+			}
+			switch {
+			case r.bits != nil:
+				copyBits(valid, bit+filled, r.bits, int(r.bitOff), r.n)
+			case r.val <= 1:
+				bitutil.SetBitsTo(valid, int64(bit+filled), int64(r.n), r.val == 1)
+			default:
+				return lvls, nulls, fmt.Errorf("definition level %d above the maximum 1", r.val)
+			}
+			filled += r.n
+		}
+		k := bitutil.CountSetBits(valid, bit, n)
+		region := dst[lvls*size : (lvls+int64(n))*size]
+		if k == n {
+			err = d.values(region, n)
+		} else {
+			err = d.valuesSpaced(region, valid, bit, n, k)
+		}
 		if err != nil {
-			return lvls, nulls, fmt.Errorf("definition levels: %w", err)
+			return lvls, nulls, err
 		}
-		m := int64(r.n)
-		region := dst[lvls*size : (lvls+m)*size]
-		switch {
-		case r.bits != nil: // bit-packed levels of width 1: the validity bits themselves
-			bitutil.CopyBitmap(r.bits, int(r.bitOff), r.n, valid, int(at+lvls))
-			k := bitutil.CountSetBits(valid, int(at+lvls), r.n)
-			if err := d.values(region[:int64(k)*size], k); err != nil {
-				return lvls, nulls, err
-			}
-			if k < r.n {
-				spreadBits(region, d.size, valid, int(at+lvls), r.n, k)
-			}
-			nulls += r.n - k
-		case r.val == 1:
-			if err := d.values(region, r.n); err != nil {
-				return lvls, nulls, err
-			}
-			bitutil.SetBitsTo(valid, at+lvls, m, true)
-		case r.val == 0:
-			clear(region)
-			bitutil.SetBitsTo(valid, at+lvls, m, false)
-			nulls += r.n
-		default:
-			return lvls, nulls, fmt.Errorf("definition level %d above the maximum 1", r.val)
-		}
-		d.left -= r.n
-		lvls += m
+		nulls += n - k
+		d.left -= n
+		lvls += int64(n)
 	}
 	return lvls, nulls, nil
 }
 
-// spreadBits moves the k values packed at the front of region (size bytes each) to the slots
-// of the n whose validity bit (from bit at of valid) is set, back to front, zeroing the others.
-func spreadBits(region []byte, size int, valid []byte, at, n, k int) {
-	j := k - 1
-	for i := n - 1; i >= 0; i-- {
-		slot := region[i*size : (i+1)*size]
-		if valid[(at+i)>>3]&(1<<((at+i)&7)) != 0 {
-			if j != i {
-				copy(slot, region[j*size:(j+1)*size])
-			}
-			j--
+// copyBits copies n bits from bit srcOff of src to bit dstOff of dst, up to 56 at a time.
+func copyBits(dst []byte, dstOff int, src []byte, srcOff int, n int) {
+	for n > 0 {
+		k := min(n, 56)
+		sb, sh := srcOff>>3, uint(srcOff&7)
+		var w uint64
+		if sb+8 <= len(src) {
+			w = binary.LittleEndian.Uint64(src[sb:])
 		} else {
-			clear(slot)
+			for i := 0; sb+i < len(src) && i < 8; i++ {
+				w |= uint64(src[sb+i]) << (8 * i)
+			}
+		}
+		w = w >> sh & (1<<uint(k) - 1)
+		db, dh := dstOff>>3, uint(dstOff&7)
+		nb := (int(dh) + k + 7) >> 3
+		var old uint64
+		for i := range nb {
+			old |= uint64(dst[db+i]) << (8 * i)
+		}
+		mask := (uint64(1)<<uint(k) - 1) << dh
+		old = old&^mask | w<<dh
+		for i := range nb {
+			dst[db+i] = byte(old >> (8 * i))
+		}
+		n -= k
+		srcOff += k
+		dstOff += k
+	}
+}
+
+// valuesSpaced decodes the page's next k values into the slots of region (n of size bytes)
+// whose validity bit (from bit at of valid) is set, a run of valid slots at a time, and zeroes
+// the others.
+func (d *flatDecoder) valuesSpaced(region, valid []byte, at, n, k int) error {
+	var idx []uint32 // dictionary indices of the k values
+	if d.isDict && !d.isBool {
+		if err := d.startIndices(k); err != nil {
+			return err
+		}
+		idx = d.lvl[:k]
+		got, err := d.idx.next(idx)
+		if err != nil {
+			return fmt.Errorf("dictionary indices: %w", err)
+		}
+		if got != k {
+			return errors.New("dictionary indices end before the page's values")
 		}
 	}
+	size, j, slot := d.size, 0, 0
+	for pos := 0; pos < n; pos += 64 {
+		w := bits64(valid, at+pos)
+		width := min(64, n-pos)
+		if width < 64 {
+			w &= 1<<uint(width) - 1
+		}
+		for off := 0; off < width; {
+			if w == 0 {
+				clear(region[(pos+off)*size : (pos+width)*size])
+				break
+			}
+			start := bits.TrailingZeros64(w)
+			run := bits.TrailingZeros64(^(w >> uint(start)))
+			if start > 0 {
+				clear(region[(pos+off)*size : (pos+off+start)*size])
+			}
+			slot = pos + off + start
+			dst := region[slot*size : (slot+run)*size]
+			switch {
+			case idx != nil:
+				if err := gather(dst, d.dict, d.dictN, size, idx[j:j+run]); err != nil {
+					return err
+				}
+			case d.isBool:
+				if err := d.bools(dst); err != nil {
+					return err
+				}
+			default:
+				if len(d.plain) < run*size {
+					return fmt.Errorf("PLAIN values end before the page's %d", k)
+				}
+				copy(dst, d.plain[:run*size])
+				d.plain = d.plain[run*size:]
+			}
+			j += run
+			shift := uint(start + run)
+			if shift >= 64 {
+				w = 0
+			} else {
+				w >>= shift
+			}
+			off += start + run
+		}
+	}
+	return nil
+}
+
+// bits64 returns the 64 bits of b from bit off (zeros past its end).
+func bits64(b []byte, off int) uint64 {
+	at, sh := off>>3, uint(off&7)
+	var w uint64
+	if at+9 <= len(b) {
+		w = binary.LittleEndian.Uint64(b[at:]) >> sh
+		if sh > 0 {
+			w |= uint64(b[at+8]) << (64 - sh)
+		}
+		return w
+	}
+	for i := 0; at+i < len(b) && i < 9; i++ {
+		if i < 8 {
+			w |= uint64(b[at+i]) << (8 * i) >> sh
+		} else if sh > 0 {
+			w |= uint64(b[at+i]) << (64 - sh)
+		}
+	}
+	return w
 }
 
 // values decodes the page's next k values into dst.
@@ -189,14 +290,8 @@ func (d *flatDecoder) values(dst []byte, k int) error {
 		d.plain = d.plain[k*d.size:]
 		return nil
 	}
-	if k > 0 && d.idxRaw != nil {
-		if d.dict == nil {
-			return errors.New("dictionary-encoded page without a dictionary page")
-		}
-		if len(d.idxRaw) < 1 || d.idxRaw[0] > 32 {
-			return errors.New("dictionary-encoded page without a valid index bit width")
-		}
-		d.idx, d.idxRaw = hybrid{data: d.idxRaw[1:], width: uint(d.idxRaw[0])}, nil
+	if err := d.startIndices(k); err != nil {
+		return err
 	}
 	for done := 0; done < k; {
 		idx := d.lvl[:min(k-done, len(d.lvl))]
@@ -240,6 +335,20 @@ func (d *flatDecoder) bools(dst []byte) error {
 		bit++
 	}
 	d.plainBit = bit
+	return nil
+}
+
+// startIndices parses the page's index bit width before its first of k values is read.
+func (d *flatDecoder) startIndices(k int) error {
+	if k > 0 && d.idxRaw != nil {
+		if d.dict == nil {
+			return errors.New("dictionary-encoded page without a dictionary page")
+		}
+		if len(d.idxRaw) < 1 || d.idxRaw[0] > 32 {
+			return errors.New("dictionary-encoded page without a valid index bit width")
+		}
+		d.idx, d.idxRaw = hybrid{data: d.idxRaw[1:], width: uint(d.idxRaw[0])}, nil
+	}
 	return nil
 }
 
