@@ -26,8 +26,9 @@ type flatDecoder struct {
 	pr     file.PageReader
 	size   int   // bytes per value
 	maxDef int16 // 0 (required) or 1
-	dict   []byte
-	dictN  int
+	dict    []byte
+	dictN   int
+	hasDict bool
 
 	// The data page being read.
 	left   int    // levels left in it
@@ -36,6 +37,10 @@ type flatDecoder struct {
 	idx    hybrid // its dictionary indices, when isDict
 	idxRaw []byte // the page's index bytes until the first value is read
 	isDict bool
+	// Byte arrays (readBytes): the dictionary's values are dictData[dictOffs[i]:dictOffs[i+1]].
+	isBytes  bool
+	dictData []byte
+	dictOffs []int
 	// Booleans: one byte per value in dst (the caller packs them into a bitmap); PLAIN pages
 	// hold them bit-packed (plainBit is the next bit of plain), RLE pages as a hybrid.
 	isBool   bool
@@ -61,9 +66,11 @@ func flatEncodings(md *metadata.ColumnChunkMetaData) bool {
 // stay in the L1 cache between decoding and use.
 const flatScratch = 4096
 
-// newFlatDecoder reads the pages of pr, values of size bytes (1 for booleans, isBool).
-func newFlatDecoder(pr file.PageReader, size int, maxDef int16, isBool bool) *flatDecoder {
-	return &flatDecoder{pr: pr, size: size, maxDef: maxDef, isBool: isBool, lvl: make([]uint32, flatScratch)}
+// newFlatDecoder reads the pages of pr, values of size bytes (1 for booleans) or byte arrays
+// (kind pageBytes, for readBytes).
+func newFlatDecoder(pr file.PageReader, size int, maxDef int16, kind pageKind, isBool bool) *flatDecoder {
+	return &flatDecoder{pr: pr, size: size, maxDef: maxDef, isBool: isBool, isBytes: kind == pageBytes,
+		lvl: make([]uint32, flatScratch)}
 }
 
 // readBatch reads up to want levels, as a ColumnChunkReader's ReadBatch does: the non-null
@@ -127,22 +134,10 @@ func (d *flatDecoder) readSpaced(want int64, dst, valid []byte, at int64) (lvls 
 		}
 		n := min(int(want-lvls), d.left, flatScratch)
 		bit := int(at + lvls)
-		for filled := 0; filled < n; {
-			r, err := d.defs.run(n - filled)
-			if err != nil {
-				return lvls, nulls, fmt.Errorf("definition levels: %w", err)
-			}
-			switch {
-			case r.bits != nil:
-				copyBits(valid, bit+filled, r.bits, int(r.bitOff), r.n)
-			case r.val <= 1:
-				bitutil.SetBitsTo(valid, int64(bit+filled), int64(r.n), r.val == 1)
-			default:
-				return lvls, nulls, fmt.Errorf("definition level %d above the maximum 1", r.val)
-			}
-			filled += r.n
+		k, err := d.levelBits(valid, bit, n)
+		if err != nil {
+			return lvls, nulls, err
 		}
-		k := bitutil.CountSetBits(valid, bit, n)
 		region := dst[lvls*size : (lvls+int64(n))*size]
 		if k == n {
 			err = d.values(region, n)
@@ -151,6 +146,104 @@ func (d *flatDecoder) readSpaced(want int64, dst, valid []byte, at int64) (lvls 
 		}
 		if err != nil {
 			return lvls, nulls, err
+		}
+		nulls += n - k
+		d.left -= n
+		lvls += int64(n)
+	}
+	return lvls, nulls, nil
+}
+
+// levelBits decodes the page's next n definition levels (maxDef 1) into the validity bits
+// of valid from bit at, and returns how many are set.
+func (d *flatDecoder) levelBits(valid []byte, at, n int) (int, error) {
+	for filled := 0; filled < n; {
+		r, err := d.defs.run(n - filled)
+		if err != nil {
+			return 0, fmt.Errorf("definition levels: %w", err)
+		}
+		switch {
+		case r.bits != nil:
+			copyBits(valid, at+filled, r.bits, int(r.bitOff), r.n)
+		case r.val <= 1:
+			bitutil.SetBitsTo(valid, int64(at+filled), int64(r.n), r.val == 1)
+		default:
+			return 0, fmt.Errorf("definition level %d above the maximum 1", r.val)
+		}
+		filled += r.n
+	}
+	return bitutil.CountSetBits(valid, at, n), nil
+}
+
+// byteSink receives the values of a byte-array column in row order.
+type byteSink interface {
+	add(b []byte) error // the next value
+	null()              // the next value is null
+}
+
+// readBytes reads up to want values of a byte-array column into out (nulls as out.null()),
+// their validity into valid from bit at when the column is optional (valid nil otherwise),
+// and returns how many it read and how many are null; it stops early only at the end of the
+// chunk.
+func (d *flatDecoder) readBytes(want int64, out byteSink, valid []byte, at int64) (lvls int64, nulls int, err error) {
+	for lvls < want {
+		if d.left == 0 {
+			ok, err := d.nextPage()
+			if err != nil || !ok {
+				return lvls, nulls, err
+			}
+			continue
+		}
+		n := min(int(want-lvls), d.left, flatScratch)
+		bit := int(at + lvls)
+		k := n
+		if d.maxDef > 0 {
+			if k, err = d.levelBits(valid, bit, n); err != nil {
+				return lvls, nulls, err
+			}
+		}
+		var idx []uint32
+		if d.isDict {
+			if err := d.startIndices(k); err != nil {
+				return lvls, nulls, err
+			}
+			idx = d.lvl[:k]
+			got, err := d.idx.next(idx)
+			if err != nil {
+				return lvls, nulls, fmt.Errorf("dictionary indices: %w", err)
+			}
+			if got != k {
+				return lvls, nulls, errors.New("dictionary indices end before the page's values")
+			}
+			for _, i := range idx {
+				if int(i) >= d.dictN {
+					return lvls, nulls, fmt.Errorf("dictionary index %d out of range: the dictionary has %d values", i, d.dictN)
+				}
+			}
+		}
+		j := 0
+		for i := range n {
+			if k < n && valid[(bit+i)>>3]&(1<<((bit+i)&7)) == 0 {
+				out.null()
+				continue
+			}
+			var v []byte
+			if idx != nil {
+				v = d.dictData[d.dictOffs[idx[j]]:d.dictOffs[idx[j]+1]]
+			} else {
+				if len(d.plain) < 4 {
+					return lvls, nulls, errors.New("PLAIN byte array cut short")
+				}
+				m := binary.LittleEndian.Uint32(d.plain)
+				if uint64(m) > uint64(len(d.plain)-4) {
+					return lvls, nulls, fmt.Errorf("PLAIN byte array of %d bytes where %d remain", m, len(d.plain)-4)
+				}
+				v, d.plain = d.plain[4:4+m], d.plain[4+m:]
+			}
+			if err := out.add(v); err != nil {
+				return lvls, nulls, err
+			}
+			j++
 		}
 		nulls += n - k
 		d.left -= n
@@ -341,7 +434,7 @@ func (d *flatDecoder) bools(dst []byte) error {
 // startIndices parses the page's index bit width before its first of k values is read.
 func (d *flatDecoder) startIndices(k int) error {
 	if k > 0 && d.idxRaw != nil {
-		if d.dict == nil {
+		if !d.hasDict {
 			return errors.New("dictionary-encoded page without a dictionary page")
 		}
 		if len(d.idxRaw) < 1 || d.idxRaw[0] > 32 {
@@ -393,11 +486,18 @@ func (d *flatDecoder) nextPage() (bool, error) {
 				return false, errPagesFallback
 			}
 			n := int(p.NumValues())
+			if d.isBytes {
+				if err := d.byteDictionary(p.Data(), n); err != nil {
+					return false, err
+				}
+				d.hasDict = true
+				continue
+			}
 			if n < 0 || len(p.Data()) < n*d.size {
 				return false, fmt.Errorf("dictionary page of %d bytes for %d values", len(p.Data()), n)
 			}
 			d.dict = append(d.dict[:0], p.Data()[:n*d.size]...) // the page buffer is reused
-			d.dictN = n
+			d.dictN, d.hasDict = n, true
 		case *file.DataPageV1:
 			data := p.Data()
 			if d.maxDef > 0 {
@@ -430,6 +530,30 @@ func (d *flatDecoder) nextPage() (bool, error) {
 			continue // index pages carry nothing to read
 		}
 	}
+}
+
+// byteDictionary keeps the n PLAIN byte arrays of a dictionary page (a copy: the page
+// buffer is reused), packed: value i is dictData[dictOffs[i]:dictOffs[i+1]].
+func (d *flatDecoder) byteDictionary(data []byte, n int) error {
+	if n < 0 || n > len(data)/4 {
+		return fmt.Errorf("dictionary page of %d bytes for %d byte arrays", len(data), n)
+	}
+	d.dictData = d.dictData[:0]
+	d.dictOffs = append(d.dictOffs[:0], 0)
+	for range n {
+		if len(data) < 4 {
+			return errors.New("dictionary page cut short")
+		}
+		m := binary.LittleEndian.Uint32(data)
+		if uint64(m) > uint64(len(data)-4) {
+			return fmt.Errorf("dictionary byte array of %d bytes where %d remain", m, len(data)-4)
+		}
+		d.dictData = append(d.dictData, data[4:4+m]...)
+		d.dictOffs = append(d.dictOffs, len(d.dictData))
+		data = data[4+m:]
+	}
+	d.dictN = n
+	return nil
 }
 
 func (d *flatDecoder) startValues(enc parquet.Encoding, n int, data []byte) error {

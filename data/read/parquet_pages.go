@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -49,6 +50,7 @@ const (
 	pageFlat  pageKind = iota // a fixed-width primitive, nulls from definition levels
 	pageList                  // a fixed-size list of a fixed-width primitive, no nulls
 	pageInt96                 // a flat INT96 timestamp, nulls from definition levels
+	pageBytes                 // a flat byte array (string, binary), nulls from definition levels
 )
 
 // pageColumn is a projected column the page reader decodes itself.
@@ -95,6 +97,14 @@ func pageColumnOf(f *pqarrow.SchemaField, pf *file.Reader, unit Int96Unit, fast 
 			return pc
 		}
 		if !fast {
+			return nil
+		}
+		if descr.PhysicalType() == parquet.Types.ByteArray {
+			switch t.ID() {
+			case arrow.STRING, arrow.BINARY, arrow.LARGE_STRING, arrow.LARGE_BINARY:
+				pc.kind, pc.needsFlat = pageBytes, true
+				return pc
+			}
 			return nil
 		}
 		if descr.PhysicalType() == parquet.Types.Boolean && t.ID() == arrow.BOOL {
@@ -233,6 +243,8 @@ type pageChunk struct {
 	def   []int16
 	rep   []int16
 	i96   []parquet.Int96 // INT96 values of one call
+	// avgBytes is the chunk's uncompressed bytes per value, to size byte-array buffers.
+	avgBytes float64
 }
 
 // newPageChunk opens col's chunk in row group rg, whose first row is the file's row first.
@@ -251,12 +263,19 @@ func newPageChunk(pf *file.Reader, rg int, first int64, col *pageColumn) (*pageC
 	if fw, ok := col.elem.(arrow.FixedWidthDataType); ok {
 		c.size = max(fw.BitWidth()/8, 1) // booleans decode a byte each
 	}
-	if md, err := rgr.MetaData().ColumnChunk(col.leaf); err == nil && col.kind == pageFlat && col.pages && flatEncodings(md) {
+	md, err := rgr.MetaData().ColumnChunk(col.leaf)
+	if err != nil {
+		return nil, err
+	}
+	if (col.kind == pageFlat || col.kind == pageBytes) && col.pages && flatEncodings(md) {
 		pr, err := rgr.GetColumnPageReader(col.leaf)
 		if err != nil {
 			return nil, err
 		}
-		c.flat = newFlatDecoder(pr, c.size, col.maxDef, col.elem.ID() == arrow.BOOL)
+		c.flat = newFlatDecoder(pr, c.size, col.maxDef, col.kind, col.elem.ID() == arrow.BOOL)
+		if n := md.NumValues(); n > 0 {
+			c.avgBytes = float64(md.TotalUncompressedSize()) / float64(n)
+		}
 	} else if col.needsFlat {
 		return nil, errPagesFallback
 	} else {
@@ -305,6 +324,9 @@ func (c *pageChunk) skip(mem memory.Allocator, rows int64) error {
 // it. It returns errPagesFallback when a fixed-size-list column holds anything but rows of
 // exactly width non-null values.
 func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) {
+	if c.col.kind == pageBytes {
+		return c.readBytes(mem, rows)
+	}
 	width := int64(c.col.width)
 	total := rows * width
 	buf := memory.NewResizableBuffer(mem)
@@ -423,6 +445,87 @@ func (c *pageChunk) finish(mem memory.Allocator, rows, total int64, buf, valid *
 	d := array.NewData(c.col.field.Type, int(rows), []*memory.Buffer{nil}, []arrow.ArrayData{child}, 0, 0)
 	defer d.Release()
 	return array.MakeFromData(d), nil
+}
+
+// readBytes decodes the next rows values of a byte-array column into a new string or binary
+// array (large ones with 64-bit offsets); the caller releases it.
+func (c *pageChunk) readBytes(mem memory.Allocator, rows int64) (arrow.Array, error) {
+	large := c.col.elem.ID() == arrow.LARGE_STRING || c.col.elem.ID() == arrow.LARGE_BINARY
+	osize := int64(4)
+	if large {
+		osize = 8
+	}
+	offsets := memory.NewResizableBuffer(mem)
+	defer offsets.Release()
+	offsets.Resize(int((rows + 1) * osize))
+	data := memory.NewResizableBuffer(mem)
+	defer data.Release()
+	data.Reserve(int(c.avgBytes*float64(rows)) + 64)
+	var valid *memory.Buffer
+	var bitmap []byte
+	if c.col.maxDef > 0 {
+		valid = memory.NewResizableBuffer(mem)
+		defer valid.Release()
+		valid.Resize(int(bitutil.BytesForBits(rows)))
+		bitmap = valid.Bytes()
+	}
+	var (
+		sink byteSink
+		size func() int
+	)
+	if large {
+		b := &bytesBuilder[int64]{offs: arrow.Int64Traits.CastFromBytes(offsets.Bytes()), buf: data, limit: math.MaxInt64}
+		b.offs[0] = 0
+		sink, size = b, func() int { return b.size }
+	} else {
+		b := &bytesBuilder[int32]{offs: arrow.Int32Traits.CastFromBytes(offsets.Bytes()), buf: data, limit: math.MaxInt32}
+		b.offs[0] = 0
+		sink, size = b, func() int { return b.size }
+	}
+	lvls, nulls, err := c.flat.readBytes(rows, sink, bitmap, 0)
+	if err == nil && lvls < rows {
+		err = fmt.Errorf("the column chunk ends after %d of its row group's rows", c.pos+lvls)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.pos += rows
+	data.Resize(size())
+	if nulls == 0 {
+		valid = nil // still released by the deferred call
+	}
+	d := array.NewData(c.col.elem, int(rows), []*memory.Buffer{valid, offsets, data}, nil, nulls, 0)
+	defer d.Release()
+	return array.MakeFromData(d), nil
+}
+
+// bytesBuilder collects byte-array values into Arrow offsets (O) and data buffers.
+type bytesBuilder[O int32 | int64] struct {
+	offs  []O            // rows+1 offsets; offs[0] is 0
+	buf   *memory.Buffer // the data, grown as needed
+	n     int            // values so far
+	size  int            // data bytes so far
+	limit int64          // the most data bytes O can address
+}
+
+func (b *bytesBuilder[O]) add(v []byte) error {
+	need := b.size + len(v)
+	if int64(need) > b.limit {
+		return fmt.Errorf("more than %d bytes of values in one batch: read with fewer BatchRows", b.limit)
+	}
+	if need > b.buf.Cap() {
+		b.buf.Reserve(max(need, 2*b.buf.Cap()))
+	}
+	copy(b.buf.Buf()[b.size:need], v)
+	b.size = need
+	b.n++
+	b.offs[b.n] = O(need)
+	return nil
+}
+
+func (b *bytesBuilder[O]) null() {
+	b.n++
+	b.offs[b.n] = O(b.size)
 }
 
 // packBools sets bit i of dst to bytes[i] (0 or 1).
