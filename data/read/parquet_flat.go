@@ -23,9 +23,9 @@ import (
 // (DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT, deprecated BIT_PACKED levels) keep arrow-go's
 // reader; a page that surprises the metadata sends the row group back to it (errPagesFallback).
 type flatDecoder struct {
-	pr     file.PageReader
-	size   int   // bytes per value
-	maxDef int16 // 0 (required) or 1
+	pr      file.PageReader
+	size    int   // bytes per value
+	maxDef  int16 // 0 (required) or 1
 	dict    []byte
 	dictN   int
 	hasDict bool
