@@ -41,6 +41,8 @@ type flatDecoder struct {
 	isBytes  bool
 	dictData []byte
 	dictOffs []int
+	isDelta  bool       // the page is DELTA_LENGTH_BYTE_ARRAY or DELTA_BYTE_ARRAY
+	delta    deltaBytes // its state
 	// Booleans: one byte per value in dst (the caller packs them into a bitmap); PLAIN pages
 	// hold them bit-packed (plainBit is the next bit of plain), RLE pages as a hybrid.
 	isBool   bool
@@ -50,11 +52,16 @@ type flatDecoder struct {
 	lvl []uint32 // level or index scratch
 }
 
-// flatEncodings reports whether the chunk's metadata lists only encodings flatDecoder reads.
-func flatEncodings(md *metadata.ColumnChunkMetaData) bool {
+// flatEncodings reports whether the chunk's metadata lists only encodings flatDecoder reads
+// (the DELTA byte-array ones for byte arrays only).
+func flatEncodings(md *metadata.ColumnChunkMetaData, bytes bool) bool {
 	for _, e := range md.Encodings() {
 		switch e {
 		case parquet.Encodings.Plain, parquet.Encodings.PlainDict, parquet.Encodings.RLEDict, parquet.Encodings.RLE:
+		case parquet.Encodings.DeltaLengthByteArray, parquet.Encodings.DeltaByteArray:
+			if !bytes {
+				return false
+			}
 		default:
 			return false
 		}
@@ -230,6 +237,10 @@ func (d *flatDecoder) readBytes(want int64, out byteSink, valid []byte, at int64
 			var v []byte
 			if idx != nil {
 				v = d.dictData[d.dictOffs[idx[j]]:d.dictOffs[idx[j]+1]]
+			} else if d.isDelta {
+				if v, err = d.delta.value(); err != nil {
+					return lvls, nulls, err
+				}
 			} else {
 				if len(d.plain) < 4 {
 					return lvls, nulls, errors.New("PLAIN byte array cut short")
@@ -561,8 +572,14 @@ func (d *flatDecoder) startValues(enc parquet.Encoding, n int, data []byte) erro
 		return fmt.Errorf("data page of %d values", n)
 	}
 	d.left = n
-	d.boolRLE, d.plainBit = nil, 0
+	d.boolRLE, d.plainBit, d.isDelta = nil, 0, false
 	switch enc {
+	case parquet.Encodings.DeltaLengthByteArray, parquet.Encodings.DeltaByteArray:
+		if !d.isBytes {
+			return errPagesFallback
+		}
+		d.isDict, d.isDelta, d.plain = false, true, nil
+		return d.delta.start(data, enc == parquet.Encodings.DeltaByteArray)
 	case parquet.Encodings.Plain:
 		d.isDict, d.plain = false, data
 	case parquet.Encodings.RLE:

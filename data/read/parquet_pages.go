@@ -267,7 +267,7 @@ func newPageChunk(pf *file.Reader, rg int, first int64, col *pageColumn) (*pageC
 	if err != nil {
 		return nil, err
 	}
-	if (col.kind == pageFlat || col.kind == pageBytes) && col.pages && flatEncodings(md) {
+	if (col.kind == pageFlat || col.kind == pageBytes) && col.pages && flatEncodings(md, col.kind == pageBytes) {
 		pr, err := rgr.GetColumnPageReader(col.leaf)
 		if err != nil {
 			return nil, err
