@@ -75,4 +75,3 @@ func ownPanic(stack string) bool {
 	}
 	return false
 }
-
