@@ -104,10 +104,9 @@ func ReadParquet(ctx context.Context, mem memory.Allocator, st Storage, f File, 
 		if inEmit {
 			return
 		}
-		var perr error
-		recoverPanic(&perr)
-		if perr != nil {
-			err = readError("parquet", f.Path, perr)
+		// recover must be called by the deferred function itself.
+		if v := recover(); v != nil {
+			err = readError("parquet", f.Path, newPanicError(v))
 		}
 	}()
 	return r.run(rr)
@@ -124,9 +123,6 @@ type parquetRead struct {
 	opts ParquetOptions
 	emit Emit
 	plan *columnPlan
-	// fallback is the plan with fixed-size lists read by pqarrow, made when a row group
-	// first needs it.
-	fallback *columnPlan
 }
 
 func (r *parquetRead) run(rr RangeReader) error {
@@ -136,7 +132,7 @@ func (r *parquetRead) run(rr RangeReader) error {
 		return readError("parquet", r.path, err)
 	}
 	r.file = newParquetFile(r.pf, r.fr)
-	r.plan, err = planColumns(r.file, r.planOptions(false))
+	r.plan, err = planColumns(r.file, r.planOptions(nil))
 	if err != nil {
 		return readErrorf("parquet", r.path, "%w", err)
 	}
@@ -175,18 +171,7 @@ func (r *parquetRead) run(rr RangeReader) error {
 		if pre != nil {
 			prefetchRowGroups(pre, r.pf, rr.Size(), leaves, groups[k:], limited, left)
 		}
-		n, err := r.rowGroup(r.plan, rg, first[rg], 0, limited, left)
-		if errors.Is(err, errPagesFallback) {
-			// The rows already emitted are skipped, so nothing is emitted twice.
-			if r.fallback == nil {
-				if r.fallback, err = planColumns(r.file, r.planOptions(true)); err != nil {
-					return readErrorf("parquet", r.path, "%w", err)
-				}
-			}
-			var m int64
-			m, err = r.rowGroup(r.fallback, rg, first[rg], n, limited, left)
-			n += m
-		}
+		n, err := r.rowGroupWithFallback(rg, first[rg], limited, left)
 		if err != nil {
 			return err
 		}
@@ -195,9 +180,37 @@ func (r *parquetRead) run(rr RangeReader) error {
 	return nil
 }
 
-func (r *parquetRead) planOptions(fallback bool) planOptions {
+// rowGroupWithFallback reads row group rg under r.plan; each time the page reader gives a
+// column back (a null fixed-size list, an encoding it does not read), the rest of the row
+// group, from the first row not yet emitted, is read again with that column, too, left to
+// pqarrow. It returns the rows emitted.
+func (r *parquetRead) rowGroupWithFallback(rg int, first int64, limited bool, left int64) (int64, error) {
+	plan := r.plan
+	var slow map[int]bool
+	var n int64
+	for {
+		m, err := r.rowGroup(plan, rg, first, n, limited, left)
+		n += m
+		var fe *fallbackError
+		if !errors.As(err, &fe) {
+			return n, err
+		}
+		if slow == nil {
+			slow = make(map[int]bool)
+		}
+		if slow[fe.field] {
+			return n, readErrorf("parquet", r.path, "row group %d: the page reader gave column %d back twice", rg, fe.field)
+		}
+		slow[fe.field] = true
+		if plan, err = planColumns(r.file, r.planOptions(slow)); err != nil {
+			return n, readErrorf("parquet", r.path, "%w", err)
+		}
+	}
+}
+
+func (r *parquetRead) planOptions(slow map[int]bool) planOptions {
 	return planOptions{columns: r.opts.Columns, unit: r.opts.Int96Unit, fast: !r.opts.NoPageReader,
-		parallel: r.opts.Parallel, fallback: fallback}
+		parallel: r.opts.Parallel, slow: slow}
 }
 
 // leaves returns every leaf column p reads, or nil for all of them.
@@ -221,7 +234,8 @@ func (p *columnPlan) leaves() []int {
 // the page reader does not handle.
 func (r *parquetRead) rowGroup(p *columnPlan, rg int, first, skip int64, limited bool, left int64) (int64, error) {
 	fail := func(err error) error {
-		if errors.Is(err, errPagesFallback) {
+		var fe *fallbackError
+		if errors.As(err, &fe) {
 			return err
 		}
 		return readErrorf("parquet", r.path, "row group %d: %w", rg, err)
@@ -240,12 +254,12 @@ func (r *parquetRead) rowGroup(p *columnPlan, rg int, first, skip int64, limited
 		}
 		c, err := newPageChunk(r.pf, rg, first, col)
 		if err != nil {
-			return 0, fail(columnError(col.field.Name, err))
+			return 0, fail(columnError(col, err))
 		}
 		chunks[pos] = c
 		if skip > 0 {
 			if err := c.skip(r.mem, skip); err != nil {
-				return 0, fail(columnError(col.field.Name, err))
+				return 0, fail(columnError(col, err))
 			}
 		}
 	}
@@ -298,12 +312,25 @@ func (r *parquetRead) rowGroup(p *columnPlan, rg int, first, skip int64, limited
 	return n, nil
 }
 
-func columnError(name string, err error) error {
-	if err == nil || errors.Is(err, errPagesFallback) {
-		return err
+// columnError names col in err, or turns errPagesFallback into a *fallbackError for it.
+func columnError(col *pageColumn, err error) error {
+	if err == nil {
+		return nil
 	}
-	return fmt.Errorf("column %q: %w", name, err)
+	if errors.Is(err, errPagesFallback) {
+		return &fallbackError{field: col.index}
+	}
+	return fmt.Errorf("column %q: %w", col.field.Name, err)
 }
+
+// fallbackError says the page reader gives the top-level field (manifest index) back to
+// pqarrow.
+type fallbackError struct{ field int }
+
+func (e *fallbackError) Error() string {
+	return fmt.Sprintf("page reader: field %d outside the fast path", e.field)
+}
+func (e *fallbackError) Is(target error) bool { return target == errPagesFallback }
 
 // readSlow reads the next batch of each pqarrow reader, which must hold want rows, into recs
 // (when not nil: the readers own them until their next read), on goroutines under
@@ -323,7 +350,12 @@ func (r *parquetRead) readSlow(readers []pqarrow.RecordReader, want int64, recs 
 		}
 		recs[i], errs[i] = rec, err
 	})
-	return recs, errors.Join(errs...)
+	for _, err := range errs {
+		if err != nil {
+			return recs, err
+		}
+	}
+	return recs, nil
 }
 
 // each runs f(0) ... f(n-1), on goroutines (the last on this one) under r.opts.Parallel. A
@@ -374,19 +406,22 @@ func (r *parquetRead) batch(p *columnPlan, chunks []*pageChunk, readers []pqarro
 		}
 		pos := fast[i]
 		a, err := chunks[pos].read(r.mem, rows)
-		cols[pos], errs[i] = a, columnError(p.fields[pos].Name, err)
+		cols[pos], errs[i] = a, columnError(p.fast[pos], err)
 		if err != nil && a != nil {
 			a.Release()
 			cols[pos] = nil
 		}
 	})
 	for _, err := range errs {
-		if err != nil && errors.Is(err, errPagesFallback) {
-			return nil, errPagesFallback
+		var fe *fallbackError
+		if errors.As(err, &fe) {
+			return nil, fe
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first column's: one reason is enough, and stable
+		}
 	}
 	for pos, c := range chunks {
 		if c != nil {
@@ -466,10 +501,8 @@ func ParquetInfo(ctx context.Context, st Storage, f File, opts ParquetOptions) (
 	defer rr.Close()
 	defer pf.Close()
 	defer func() {
-		var perr error
-		recoverPanic(&perr)
-		if perr != nil {
-			err = readError("parquet", f.Path, perr)
+		if v := recover(); v != nil { // called by the deferred function itself, as it must be
+			err = readError("parquet", f.Path, newPanicError(v))
 		}
 	}()
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.NewGoAllocator())

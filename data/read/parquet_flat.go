@@ -25,7 +25,8 @@ import (
 type flatDecoder struct {
 	pr      file.PageReader
 	size    int   // bytes per value
-	maxDef  int16 // 0 (required) or 1
+	maxDef  int16 // the maximum definition level (1 for an optional flat column)
+	maxRep  int16 // 1 for a fixed-size list, 0 for a flat column
 	dict    []byte
 	dictN   int
 	hasDict bool
@@ -33,6 +34,7 @@ type flatDecoder struct {
 	// The data page being read.
 	left   int    // levels left in it
 	defs   hybrid // its definition levels, when maxDef > 0
+	reps   hybrid // its repetition levels, when maxRep > 0
 	plain  []byte // its PLAIN values not yet read
 	idx    hybrid // its dictionary indices, when isDict
 	idxRaw []byte // the page's index bytes until the first value is read
@@ -57,7 +59,8 @@ type flatDecoder struct {
 func flatEncodings(md *metadata.ColumnChunkMetaData, bytes bool) bool {
 	for _, e := range md.Encodings() {
 		switch e {
-		case parquet.Encodings.Plain, parquet.Encodings.PlainDict, parquet.Encodings.RLEDict, parquet.Encodings.RLE:
+		case parquet.Encodings.Plain, parquet.Encodings.PlainDict, parquet.Encodings.RLEDict, parquet.Encodings.RLE,
+			parquet.Encodings.BitPacked: // parquet-mr lists it for levels it does not write that way; a page that is sends the row group back
 		case parquet.Encodings.DeltaLengthByteArray, parquet.Encodings.DeltaByteArray:
 			if !bytes {
 				return false
@@ -83,7 +86,7 @@ func newFlatDecoder(pr file.PageReader, size int, maxDef int16, kind pageKind, i
 // readBatch reads up to want levels, as a ColumnChunkReader's ReadBatch does: the non-null
 // values packed at the front of dst (size bytes each), the definition levels into def (nil
 // for a required column). It stops early only at the end of the chunk.
-func (d *flatDecoder) readBatch(want int64, dst []byte, def []int16) (lvls int64, vals int, err error) {
+func (d *flatDecoder) readBatch(want int64, dst []byte, def, rep []int16) (lvls int64, vals int, err error) {
 	for lvls < want {
 		if d.left == 0 {
 			ok, err := d.nextPage()
@@ -94,6 +97,22 @@ func (d *flatDecoder) readBatch(want int64, dst []byte, def []int16) (lvls int64
 		}
 		n := min(int(want-lvls), d.left, len(d.lvl))
 		k := n // values in these levels
+		if d.maxRep > 0 {
+			got, err := d.reps.next(d.lvl[:n])
+			if err != nil {
+				return lvls, vals, fmt.Errorf("repetition levels: %w", err)
+			}
+			if got != n {
+				return lvls, vals, errors.New("repetition levels end before the page's values")
+			}
+			out := rep[lvls : lvls+int64(n)]
+			for i, l := range d.lvl[:n] {
+				if l > uint32(d.maxRep) {
+					return lvls, vals, fmt.Errorf("repetition level %d above the maximum %d", l, d.maxRep)
+				}
+				out[i] = int16(l)
+			}
+		}
 		if d.maxDef > 0 {
 			got, err := d.defs.next(d.lvl[:n])
 			if err != nil {
@@ -511,19 +530,32 @@ func (d *flatDecoder) nextPage() (bool, error) {
 			d.dictN, d.hasDict = n, true
 		case *file.DataPageV1:
 			data := p.Data()
-			if d.maxDef > 0 {
-				if parquet.Encoding(p.DefinitionLevelEncoding()) != parquet.Encodings.RLE {
-					return false, errPagesFallback
+			// v1 pages: repetition, then definition levels, each a 4-byte length and RLE.
+			levels := func(max int16, enc parquet.Encoding, what string) (hybrid, error) {
+				if enc != parquet.Encodings.RLE {
+					return hybrid{}, errPagesFallback
 				}
 				if len(data) < 4 {
-					return false, errors.New("data page too short for its definition levels")
+					return hybrid{}, fmt.Errorf("data page too short for its %s levels", what)
 				}
 				n := int(binary.LittleEndian.Uint32(data))
 				if n < 0 || n > len(data)-4 {
-					return false, fmt.Errorf("definition levels of %d bytes in a page of %d", n, len(data))
+					return hybrid{}, fmt.Errorf("%s levels of %d bytes in a page of %d", what, n, len(data))
 				}
-				d.defs = hybrid{data: data[4 : 4+n], width: uint(bits.Len16(uint16(d.maxDef)))}
+				h := hybrid{data: data[4 : 4+n], width: uint(bits.Len16(uint16(max)))}
 				data = data[4+n:]
+				return h, nil
+			}
+			var err error
+			if d.maxRep > 0 {
+				if d.reps, err = levels(d.maxRep, parquet.Encoding(p.RepetitionLevelEncoding()), "repetition"); err != nil {
+					return false, err
+				}
+			}
+			if d.maxDef > 0 {
+				if d.defs, err = levels(d.maxDef, parquet.Encoding(p.DefinitionLevelEncoding()), "definition"); err != nil {
+					return false, err
+				}
 			}
 			return true, d.startValues(parquet.Encoding(p.Encoding()), int(p.NumValues()), data)
 		case *file.DataPageV2:
@@ -532,6 +564,9 @@ func (d *flatDecoder) nextPage() (bool, error) {
 			rl, dl := int(p.RepetitionLevelByteLen()), int(p.DefinitionLevelByteLen())
 			if rl < 0 || dl < 0 || rl+dl > len(data) {
 				return false, fmt.Errorf("v2 page levels of %d and %d bytes in a page of %d", rl, dl, len(data))
+			}
+			if d.maxRep > 0 {
+				d.reps = hybrid{data: data[:rl], width: uint(bits.Len16(uint16(d.maxRep)))}
 			}
 			if d.maxDef > 0 {
 				d.defs = hybrid{data: data[rl : rl+dl], width: uint(bits.Len16(uint16(d.maxDef)))}

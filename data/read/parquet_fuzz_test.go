@@ -3,14 +3,27 @@ package read
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
+
+// fuzzSeeds are small files of the conformance corpus covering every encoding and layout.
+var fuzzSeeds = []string{
+	"data/alltypes_plain.parquet", "data/alltypes_dictionary.parquet", "data/datapage_v2.snappy.parquet",
+	"data/delta_byte_array.parquet", "data/delta_length_byte_array.parquet", "data/delta_encoding_optional_column.parquet",
+	"data/rle_boolean_encoding.parquet", "data/nulls.snappy.parquet", "data/int96_from_spark.parquet",
+	"data/unknown-logical-type.parquet", "data/old_list_structure.parquet", "data/byte_stream_split.zstd.parquet",
+	"data/hadoop_lz4_compressed.parquet", "data/non_hadoop_lz4_compressed.parquet", "data/alltypes_tiny_pages.parquet",
+	"data/nullable.impala.parquet", "data/binary_truncated_min_max.parquet", "data/fixed_length_decimal.parquet",
+}
 
 // FuzzReadParquet feeds mutated Parquet files to ReadParquet: whatever the bytes, it returns
 // (a batch or an error), never panics, and a panic it contains is arrow-go's, not sluice's own
@@ -19,13 +32,7 @@ import (
 //
 //	go test ./data/read -run '^$' -fuzz FuzzReadParquet -fuzztime 5m
 func FuzzReadParquet(f *testing.F) {
-	for _, name := range []string{
-		"data/alltypes_plain.parquet", "data/alltypes_dictionary.parquet", "data/datapage_v2.snappy.parquet",
-		"data/delta_byte_array.parquet", "data/delta_length_byte_array.parquet", "data/delta_encoding_optional_column.parquet",
-		"data/rle_boolean_encoding.parquet", "data/nulls.snappy.parquet", "data/int96_from_spark.parquet",
-		"data/unknown-logical-type.parquet", "data/old_list_structure.parquet", "data/byte_stream_split.zstd.parquet",
-		"data/hadoop_lz4_compressed.parquet", "data/non_hadoop_lz4_compressed.parquet",
-	} {
+	for _, name := range fuzzSeeds {
 		data, err := os.ReadFile(filepath.Join(conformanceDir, filepath.FromSlash(name)))
 		if err != nil {
 			f.Fatal(err)
@@ -33,11 +40,17 @@ func FuzzReadParquet(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		path := filepath.Join(dir, "f.parquet")
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		readMutant(t, filepath.Join(t.TempDir(), "f.parquet"), data)
+	})
+}
+
+// readMutant writes data to path and reads it every way FuzzReadParquet checks.
+func readMutant(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	{
 		for _, opts := range []ParquetOptions{{}, {NoPageReader: true, BatchRows: 3}, {Parallel: true, Int96Unit: Int96Microsecond}} {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			err := ReadParquet(context.Background(), mem, Local(), File{Path: path}, opts, func(rec arrow.RecordBatch) error {
@@ -55,7 +68,46 @@ func FuzzReadParquet(f *testing.F) {
 				t.Fatalf("ParquetInfo: sluice's own code panicked: %v\n%s", err, pe.Stack)
 			}
 		}
-	})
+	}
+}
+
+// TestReadParquetMutations is FuzzReadParquet's check over seeded random mutations of the
+// seeds (bit flips, overwritten bytes, truncations), many per second where the fuzzing engine
+// runs a few on a loaded machine: SLUICE_MUTATIONS sets how many per seed (default 40).
+func TestReadParquetMutations(t *testing.T) {
+	n := 40
+	if s := os.Getenv("SLUICE_MUTATIONS"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	path := filepath.Join(t.TempDir(), "m.parquet")
+	for _, name := range fuzzSeeds {
+		seed, err := os.ReadFile(filepath.Join(conformanceDir, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range n {
+			data := slices.Clone(seed)
+			switch rng.IntN(3) {
+			case 0:
+				for range 1 + rng.IntN(4) {
+					i := rng.IntN(len(data))
+					data[i] ^= 1 << rng.IntN(8)
+				}
+			case 1:
+				i := rng.IntN(len(data))
+				for k := i; k < min(len(data), i+1+rng.IntN(8)); k++ {
+					data[k] = byte(rng.Uint32())
+				}
+			default:
+				data = data[:rng.IntN(len(data))]
+			}
+			if tr := os.Getenv("SLUICE_MUTATION_TRACE"); tr != "" {
+				os.WriteFile(tr, data, 0o644) // the mutant being read, when one hangs
+			}
+			readMutant(t, path, data)
+		}
+	}
 }
 
 // ownPanic reports whether the innermost frame of a panic's stack, below the runtime's, is in

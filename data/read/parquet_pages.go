@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -63,9 +64,7 @@ type pageColumn struct {
 	chunk  int            // levels decoded per call: whole rows, about levelChunk
 	maxDef int16          // of a flat column: 1 when optional
 	unit   Int96Unit      // of an INT96 column
-	// pages lets a flat column's chunks whose encodings allow it be decoded by flatDecoder
-	// rather than arrow-go's column reader (off in the plan a row group falls back to).
-	pages bool
+	index int // the top-level field's manifest index
 	// needsFlat says only flatDecoder reads the column (fixed-length byte arrays, for which
 	// the fixed-width ReadBatch path has no case); elsewhere pqarrow reads it.
 	needsFlat bool
@@ -148,7 +147,7 @@ func pageColumnOf(f *pqarrow.SchemaField, pf *file.Reader, unit Int96Unit, fast 
 		}
 	}
 	return &pageColumn{kind: pageList, field: *f.Field, elem: elem, width: width, leaf: leaf, chunk: chunk,
-		wantDef: arrow.Int16Traits.CastToBytes(def), wantRep: arrow.Int16Traits.CastToBytes(rep)}
+		maxDef: descr.MaxDefinitionLevel(), wantDef: arrow.Int16Traits.CastToBytes(def), wantRep: arrow.Int16Traits.CastToBytes(rep)}
 }
 
 // sameLayout reports whether the Parquet values of the flat column descr are, bit for bit,
@@ -235,7 +234,6 @@ func physicalOf(t arrow.DataType) (parquet.Type, bool) {
 // pageChunk decodes one column chunk in batches of rows.
 type pageChunk struct {
 	col   *pageColumn
-	rd    file.ColumnChunkReader // nil when flat decodes the chunk
 	flat  *flatDecoder
 	size  int   // bytes per value
 	first int64 // the file's row number of the row group's first row
@@ -267,23 +265,27 @@ func newPageChunk(pf *file.Reader, rg int, first int64, col *pageColumn) (*pageC
 	if err != nil {
 		return nil, err
 	}
-	if (col.kind == pageFlat || col.kind == pageBytes) && col.pages && flatEncodings(md, col.kind == pageBytes) {
-		pr, err := rgr.GetColumnPageReader(col.leaf)
-		if err != nil {
-			return nil, err
-		}
-		c.flat = newFlatDecoder(pr, c.size, col.maxDef, col.kind, col.elem.ID() == arrow.BOOL)
-		if n := md.NumValues(); n > 0 {
-			c.avgBytes = float64(md.TotalUncompressedSize()) / float64(n)
-		}
-	} else if col.needsFlat {
+	// Only sluice's decoder reads the page columns: a chunk in another encoding (DELTA_BINARY_
+	// PACKED, BYTE_STREAM_SPLIT) sends the row group to the plan where pqarrow reads it.
+	// (arrow-go's ColumnChunkReader.ReadBatch, which the page reader once called, spins forever
+	// on a DELTA_BINARY_PACKED page shorter than its header says: TestReadParquetMutations.)
+	if !flatEncodings(md, col.kind == pageBytes) {
 		return nil, errPagesFallback
-	} else {
-		rd, err := rgr.Column(col.leaf)
-		if err != nil {
-			return nil, err
-		}
-		c.rd = rd
+	}
+	pr, err := rgr.GetColumnPageReader(col.leaf)
+	if err != nil {
+		return nil, err
+	}
+	size := c.size
+	if col.kind == pageInt96 {
+		size = 12
+	}
+	c.flat = newFlatDecoder(pr, size, col.maxDef, col.kind, col.elem.ID() == arrow.BOOL)
+	if col.kind == pageList {
+		c.flat.maxRep = 1
+	}
+	if n := md.NumValues(); n > 0 {
+		c.avgBytes = float64(md.TotalUncompressedSize()) / float64(n)
 	}
 	if col.wantDef != nil || col.maxDef > 0 {
 		c.def = make([]int16, col.chunk)
@@ -298,13 +300,7 @@ func newPageChunk(pf *file.Reader, rg int, first int64, col *pageColumn) (*pageC
 }
 
 // close releases the chunk's pages. A close error adds nothing to the read's.
-func (c *pageChunk) close() {
-	if c.flat != nil {
-		c.flat.pr.Close()
-	} else {
-		c.rd.Close()
-	}
-}
+func (c *pageChunk) close() { c.flat.pr.Close() }
 
 // skip reads and drops the next rows rows.
 func (c *pageChunk) skip(mem memory.Allocator, rows int64) error {
@@ -371,26 +367,16 @@ func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) 
 		if def != nil {
 			def = def[:want]
 		}
-		switch r := c.rd.(type) {
-		case nil:
-			lvls, vals, err = c.flat.readBatch(want, dst, def)
-		case *file.Int32ColumnChunkReader:
-			lvls, vals, err = r.ReadBatch(want, arrow.Int32Traits.CastFromBytes(dst), def, c.rep)
-		case *file.Int64ColumnChunkReader:
-			lvls, vals, err = r.ReadBatch(want, arrow.Int64Traits.CastFromBytes(dst), def, c.rep)
-		case *file.Float32ColumnChunkReader:
-			lvls, vals, err = r.ReadBatch(want, arrow.Float32Traits.CastFromBytes(dst), def, c.rep)
-		case *file.Float64ColumnChunkReader:
-			lvls, vals, err = r.ReadBatch(want, arrow.Float64Traits.CastFromBytes(dst), def, c.rep)
-		case *file.Int96ColumnChunkReader:
-			lvls, vals, err = r.ReadBatch(want, c.i96[:want], def, nil)
-		default:
-			return nil, errPagesFallback
+		rep := c.rep
+		if rep != nil {
+			rep = rep[:want]
+		}
+		if c.col.kind == pageInt96 {
+			lvls, vals, err = c.flat.readBatch(want, int96Bytes(c.i96[:want]), def, nil)
+		} else {
+			lvls, vals, err = c.flat.readBatch(want, dst, def, rep)
 		}
 		if err == nil && lvls < want {
-			if c.rd != nil {
-				err = c.rd.Err() // a short read hides a page that failed to load
-			}
 			if err == nil {
 				err = fmt.Errorf("the column chunk ends after %d of its row group's rows", c.pos+done+lvls)
 			}
@@ -526,6 +512,14 @@ func (b *bytesBuilder[O]) add(v []byte) error {
 func (b *bytesBuilder[O]) null() {
 	b.n++
 	b.offs[b.n] = O(b.size)
+}
+
+// int96Bytes views INT96 values as their 12-byte little-endian encoding.
+func int96Bytes(v []parquet.Int96) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice(&v[0][0], len(v)*12)
 }
 
 // packBools sets bit i of dst to bytes[i] (0 or 1).

@@ -34,11 +34,18 @@ func (e *PanicError) Unwrap() error {
 }
 
 // recoverPanic, deferred, turns a panic into a *PanicError in *err. Only for deferring
-// directly: recover works in the deferred call itself.
+// directly (defer recoverPanic(&err)): recover stops a panic only when the deferred function
+// itself calls it, so a deferred closure must call recover and newPanicError instead.
 func recoverPanic(err *error) {
 	if r := recover(); r != nil {
-		*err = &PanicError{Value: r, Stack: string(debug.Stack())}
+		*err = newPanicError(r)
 	}
+}
+
+// newPanicError wraps a recovered panic value with the panicking goroutine's stack (still
+// there while the deferred function that recovered runs).
+func newPanicError(v any) *PanicError {
+	return &PanicError{Value: v, Stack: string(debug.Stack())}
 }
 
 // panicSite returns the first frame of stack below the runtime's own panic frames and

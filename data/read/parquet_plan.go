@@ -35,10 +35,10 @@ type planOptions struct {
 	unit     Int96Unit
 	fast     bool // the page reader's speed paths (not NoPageReader)
 	parallel bool
-	// fallback is the plan a row group falls back to when the page reader meets data it does
-	// not handle: fixed-size-list columns go to pqarrow (a null or ragged list) and flat
-	// columns to arrow-go's column reader (a page encoding flatDecoder does not read).
-	fallback bool
+	// slow holds the top-level fields (manifest indices) pqarrow reads even where the page
+	// reader could: those it gave back in this row group (a null or ragged fixed-size list, a
+	// page encoding it does not read). An INT96 one is read at nanoseconds, then converted.
+	slow map[int]bool
 }
 
 // parquetFile is an open file as the planner sees it.
@@ -76,8 +76,8 @@ func planColumns(f *parquetFile, o planOptions) (*columnPlan, error) {
 	}
 	isFast := make(map[int]bool)
 	for pos, i := range picked {
-		if pc := pageColumnOf(&fields[i], pf, o.unit, o.fast); pc != nil && !(o.fallback && (pc.kind == pageList || pc.needsFlat)) {
-			pc.pages = !o.fallback
+		if pc := pageColumnOf(&fields[i], pf, o.unit, o.fast); pc != nil && !o.slow[i] {
+			pc.index = i
 			if orig[i].hidden && pc.kind == pageFlat {
 				// A duration read as its int64 storage: the arrays get the duration type.
 				pc.field, pc.elem = orig[i].field, orig[i].field.Type
