@@ -19,20 +19,25 @@ import (
 
 // The page reader decodes some columns straight from their Parquet pages into Arrow buffers,
 // skipping pqarrow's record assembly, which dominates the cost of reading them
-// (bench/parquet_pages_test.go and BenchmarkParquetRead measure both paths):
+// (bench/parquet_pages_test.go and BenchmarkParquetRead measure both paths). The pages are
+// arrow-go's (file.PageReader: decompressed, checksummed); the decoding is sluice's own
+// (parquet_flat.go, parquet_delta.go):
 //
-//   - flat columns of int32, int64, float32 or float64 stored unconverted, with or without
-//     nulls (definition levels become the validity bitmap);
-//   - fixed-size-list columns of those (tensor columns, which sluice writes as
+//   - flat columns whose Parquet values are Arrow's bit for bit (integers, floats, dates,
+//     times, timestamps of the stored unit, float16, fixed-size binary), booleans, strings
+//     and binaries, with or without nulls, PLAIN or dictionary-encoded (byte arrays also
+//     DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY);
+//   - fixed-size-list columns of fixed-width values (tensor columns, which sluice writes as
 //     FixedSizeList<T>[n] with no null rows). Levels are checked value by value: a null, an
-//     empty or a short list sends the rest of the row group (from the first row not yet
-//     emitted) to pqarrow, and column statistics that admit nulls send the whole row group
-//     there, so the page reader never guesses;
-//   - flat INT96 columns, always (also with NoPageReader): pqarrow reads INT96 only at
-//     nanoseconds, and sluice offers pyarrow's other units (parquet_int96.go).
+//     empty or a short list gives the column back to pqarrow for the rest of the row group
+//     (from the first row not yet emitted), and column statistics that admit nulls do so for
+//     the whole row group, so the page reader never guesses;
+//   - flat INT96 columns, also with NoPageReader: pqarrow reads INT96 only at nanoseconds,
+//     and sluice offers pyarrow's other units (parquet_int96.go).
 //
-// Every other column is read by pqarrow and the two are stitched into one batch. The values
-// live in the caller's allocator; the level scratch (about 128 KiB per column) is ordinary Go
+// A column chunk in another encoding (DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT) is given back to
+// pqarrow the same way. Every other column is read by pqarrow and the two are stitched into
+// one batch. The values live in the caller's allocator; the level scratch is ordinary Go
 // memory.
 
 // errPagesFallback says the page reader met data it does not handle; the caller re-reads the
@@ -62,12 +67,9 @@ type pageColumn struct {
 	width  int            // values per row
 	leaf   int            // Parquet leaf column index
 	chunk  int            // levels decoded per call: whole rows, about levelChunk
-	maxDef int16          // of a flat column: 1 when optional
+	maxDef int16          // the leaf's maximum definition level (1 for an optional flat column)
 	unit   Int96Unit      // of an INT96 column
-	index int // the top-level field's manifest index
-	// needsFlat says only flatDecoder reads the column (fixed-length byte arrays, for which
-	// the fixed-width ReadBatch path has no case); elsewhere pqarrow reads it.
-	needsFlat bool
+	index  int            // the top-level field's manifest index
 	// wantDef and wantRep are the definition and repetition levels of chunk levels of
 	// fixed-size-list rows with no nulls, as bytes: checking decoded levels is then one
 	// memory comparison each.
@@ -101,19 +103,18 @@ func pageColumnOf(f *pqarrow.SchemaField, pf *file.Reader, unit Int96Unit, fast 
 		if descr.PhysicalType() == parquet.Types.ByteArray {
 			switch t.ID() {
 			case arrow.STRING, arrow.BINARY, arrow.LARGE_STRING, arrow.LARGE_BINARY:
-				pc.kind, pc.needsFlat = pageBytes, true
+				pc.kind = pageBytes
 				return pc
 			}
 			return nil
 		}
 		if descr.PhysicalType() == parquet.Types.Boolean && t.ID() == arrow.BOOL {
-			pc.needsFlat = true // bit-packed in Arrow: flatDecoder and a bitmap (see read)
+			// bit-packed in Arrow: decoded a byte each, then packed (see finish)
 			return pc
 		}
 		if !sameLayout(descr, t) {
 			return nil
 		}
-		pc.needsFlat = descr.PhysicalType() == parquet.Types.FixedLenByteArray
 		return pc
 	}
 	if !fast {
