@@ -43,11 +43,11 @@ type ParquetOptions struct {
 	// files when cores are idle; the executor usually keeps them busy with other files, so it
 	// is off by default.
 	Parallel bool
-	// NoPageReader turns off the page reader's fast paths (parquet_pages.go), which decode flat
-	// and fixed-size-list columns of int32, int64, float32 or float64 straight from their
-	// pages, and reads those columns with pqarrow instead. The output is the same; the switch
-	// is for comparison and as an escape hatch. Flat INT96 columns are still read by the page
-	// reader, which alone offers Int96Unit.
+	// NoPageReader turns off the page reader (parquet_pages.go), which decodes flat columns
+	// (numbers, dates, times, timestamps, booleans, strings, binaries) and fixed-size lists of
+	// fixed-width values straight from their pages, and reads those columns with pqarrow
+	// instead. The output is the same; the switch is for comparison and as an escape hatch.
+	// Flat INT96 columns are still read by the page reader, which alone offers Int96Unit.
 	NoPageReader bool
 	// Int96Unit is the unit of INT96 timestamps (Impala's and Spark's), which are read as
 	// naive timestamps as pyarrow reads them; the zero value is nanoseconds. At nanoseconds a
