@@ -126,6 +126,9 @@ type parquetRead struct {
 }
 
 func (r *parquetRead) run(rr RangeReader) error {
+	if err := checkArrowSchema(r.pf.MetaData().KeyValueMetadata()); err != nil {
+		return readErrorf("parquet", r.path, "not a valid Parquet file: %w", err)
+	}
 	var err error
 	r.fr, err = pqarrow.NewFileReader(r.pf, pqarrow.ArrowReadProperties{BatchSize: int64(r.opts.BatchRows)}, smallAllocs{r.mem})
 	if err != nil {
@@ -505,6 +508,9 @@ func ParquetInfo(ctx context.Context, st Storage, f File, opts ParquetOptions) (
 			err = readError("parquet", f.Path, newPanicError(v))
 		}
 	}()
+	if err := checkArrowSchema(pf.MetaData().KeyValueMetadata()); err != nil {
+		return nil, 0, readErrorf("parquet", f.Path, "not a valid Parquet file: %w", err)
+	}
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.NewGoAllocator())
 	if err != nil {
 		return nil, 0, readErrorf("parquet", f.Path, "schema: %w", err)
