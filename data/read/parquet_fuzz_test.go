@@ -73,13 +73,19 @@ func readMutant(t *testing.T, path string, data []byte) {
 
 // TestReadParquetMutations is FuzzReadParquet's check over seeded random mutations of the
 // seeds (bit flips, overwritten bytes, truncations), many per second where the fuzzing engine
-// runs a few on a loaded machine: SLUICE_MUTATIONS sets how many per seed (default 40).
+// runs a few on a loaded machine: SLUICE_MUTATIONS sets how many per seed (default 40),
+// SLUICE_MUTATION_SEED the random seed, SLUICE_MUTATION_TRACE a file that holds the mutant
+// being read (for one that hangs).
 func TestReadParquetMutations(t *testing.T) {
 	n := 40
 	if s := os.Getenv("SLUICE_MUTATIONS"); s != "" {
 		fmt.Sscan(s, &n)
 	}
-	rng := rand.New(rand.NewPCG(7, 11))
+	var seed uint64 = 7
+	if s := os.Getenv("SLUICE_MUTATION_SEED"); s != "" {
+		fmt.Sscan(s, &seed)
+	}
+	rng := rand.New(rand.NewPCG(seed, 11))
 	path := filepath.Join(t.TempDir(), "m.parquet")
 	for _, name := range fuzzSeeds {
 		seed, err := os.ReadFile(filepath.Join(conformanceDir, filepath.FromSlash(name)))
