@@ -61,7 +61,7 @@ func verifySchemaMessage(b []byte) error {
 		return err
 	}
 	// Message: 0 version, 1 header_type, 2 header, 3 bodyLength, 4 custom_metadata.
-	if t, ok := msg.field(1); !ok || v.b[t] != 1 { // MessageHeader.Schema
+	if t, ok := msg.field(1); !ok || v.byteAt(t) != 1 { // MessageHeader.Schema
 		return errors.New("the first message is not a Schema")
 	}
 	schema, err := v.tableField(msg, 2)
@@ -102,6 +102,14 @@ func (v *fbVerifier) u32(at int) (uint32, bool) {
 	return binary.LittleEndian.Uint32(v.b[at:]), true
 }
 
+// byteAt returns the byte at, or 0 past the buffer.
+func (v *fbVerifier) byteAt(at int) byte {
+	if at < 0 || at >= len(v.b) {
+		return 0
+	}
+	return v.b[at]
+}
+
 func (v *fbVerifier) root() (fbTable, error) {
 	off, ok := v.u32(0)
 	if !ok {
@@ -129,12 +137,16 @@ func (v *fbVerifier) table(pos int) (fbTable, error) {
 }
 
 // field returns the position of field i of t, and false when the table does not have it.
+// The flatbuffers library reads a field wherever the vtable says, past the table's declared
+// size too, so only the buffer bounds it: a field whose 4 bytes would fall outside is taken
+// as absent here and rejected by the callers that need it (a scalar read past the end is
+// left to the library's own bounds checks).
 func (t fbTable) field(i int) (int, bool) {
 	if 2*i+2 > len(t.vtable) {
 		return 0, false
 	}
 	off := int(binary.LittleEndian.Uint16(t.vtable[2*i:]))
-	if off == 0 || off >= t.size {
+	if off == 0 {
 		return 0, false
 	}
 	return t.pos + off, true
@@ -227,7 +239,7 @@ func (v *fbVerifier) field(t fbTable) error {
 	}
 	if typ != nil {
 		if tt, ok := t.field(2); ok {
-			switch v.b[tt] {
+			switch v.byteAt(tt) {
 			case 10: // Timestamp: 1 timezone
 				if err := v.str(*typ, 1); err != nil {
 					return err
