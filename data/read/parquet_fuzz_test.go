@@ -133,3 +133,32 @@ func ownPanic(stack string) bool {
 	}
 	return false
 }
+
+// TestReadParquetRegressions reads the mutants TestReadParquetMutations found that hung or
+// killed the process inside arrow-go v18.8.0 (testdata/parquet_regress: parquet-testing files
+// with a few bytes changed): each must end, quickly, with an error naming the file.
+func TestReadParquetRegressions(t *testing.T) {
+	tests := []struct {
+		file string
+		why  string
+		err  string
+	}{
+		{"short-delta-page.parquet", "datapage_v2.snappy.parquet, 3 bytes changed: ColumnChunkReader.ReadBatch spun forever on its DELTA_BINARY_PACKED page", "row group 0: "},
+		{"arrow-schema-huge-vector.parquet", "unknown-logical-type.parquet, 4 bytes of ARROW:schema changed: the IPC reader allocated 377 GB", "ARROW:schema metadata: corrupt flatbuffer"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			path := filepath.Join("testdata", "parquet_regress", tc.file)
+			for _, opts := range []ParquetOptions{{}, {NoPageReader: true, BatchRows: 3}, {Parallel: true}} {
+				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				err := ReadParquet(context.Background(), mem, Local(), File{Path: path}, opts, func(rec arrow.RecordBatch) error {
+					rec.Release()
+					return nil
+				})
+				if err == nil || !strings.HasPrefix(err.Error(), "sluice: read_parquet: "+path+": ") || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("%s (%+v): err = %v, want one naming the file and saying %q", tc.why, opts, err, tc.err)
+				}
+			}
+		})
+	}
+}
