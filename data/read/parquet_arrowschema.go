@@ -64,6 +64,15 @@ func verifySchemaMessage(b []byte) error {
 	if t, ok := msg.field(1); !ok || v.byteAt(t) != 1 { // MessageHeader.Schema
 		return errors.New("the first message is not a Schema")
 	}
+	// arrow-go allocates the message body before reading it: a Schema has none.
+	if at, ok := msg.field(3); ok {
+		if at < 0 || at > len(v.b)-8 {
+			return errFlatbuffer
+		}
+		if body := int64(binary.LittleEndian.Uint64(v.b[at:])); body < 0 || body > int64(len(b)) {
+			return fmt.Errorf("a Schema message with a body of %d bytes", body)
+		}
+	}
 	schema, err := v.tableField(msg, 2)
 	if err != nil || schema == nil {
 		return errFlatbuffer

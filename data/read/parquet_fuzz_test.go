@@ -145,6 +145,7 @@ func TestReadParquetRegressions(t *testing.T) {
 	}{
 		{"short-delta-page.parquet", "datapage_v2.snappy.parquet, 3 bytes changed: ColumnChunkReader.ReadBatch spun forever on its DELTA_BINARY_PACKED page", "row group 0: "},
 		{"arrow-schema-huge-vector.parquet", "unknown-logical-type.parquet, 4 bytes of ARROW:schema changed: the IPC reader allocated 377 GB", "ARROW:schema metadata: corrupt flatbuffer"},
+		{"arrow-schema-huge-body.parquet", "a mutant whose ARROW:schema message declares a 32 GB body, which the IPC reader allocated", "ARROW:schema metadata: a Schema message with a body of"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
