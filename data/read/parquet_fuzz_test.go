@@ -78,6 +78,9 @@ func readMutant(t *testing.T, path string, data []byte) {
 // being read (for one that hangs).
 func TestReadParquetMutations(t *testing.T) {
 	n := 40
+	if raceEnabled {
+		n = 4 // the race detector has little to find here and multiplies the cost tenfold
+	}
 	if s := os.Getenv("SLUICE_MUTATIONS"); s != "" {
 		fmt.Sscan(s, &n)
 	}
