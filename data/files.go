@@ -241,24 +241,30 @@ func ReadNumpy[P PathList](paths P, opts ...Option) *Dataset {
 	})
 }
 
-// ReadParquet reads Parquet files row group by row group. A column selection (Columns, or
-// SelectColumns right after) is pushed into the reader so only those column chunks are read;
-// Count and Schema come from the files' footers without reading rows. Options: Columns,
-// IncludePaths, IgnoreMissingPaths, FileExtensions (default parquet).
+// ReadParquet reads Parquet files row group by row group, with pyarrow's types. A column
+// selection (Columns, or SelectColumns right after) is pushed into the reader so only those
+// column chunks are read; Count and Schema come from the files' footers without reading rows.
+// Options: Columns, ParquetInt96Unit, IncludePaths, IgnoreMissingPaths, FileExtensions
+// (default parquet).
 func ReadParquet[P PathList](paths P, opts ...Option) *Dataset {
-	ds := files("ReadParquet", pathsOf(paths), opts, []string{"Columns"}, []string{"parquet"}, func(c *config) (fileReader, bool) {
+	var unit read.Int96Unit
+	ds := files("ReadParquet", pathsOf(paths), opts, []string{"Columns", "ParquetInt96Unit"}, []string{"parquet"}, func(c *config) (fileReader, bool) {
+		unit = c.int96Unit
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
-			return read.ReadParquet(ctx, mem, st, f, read.ParquetOptions{Columns: columns, Limit: limit}, emit)
+			return read.ReadParquet(ctx, mem, st, f, read.ParquetOptions{Columns: columns, Limit: limit, Int96Unit: unit}, emit)
 		}, true
 	})
 	if fs, ok := ds.op.src.(*fileSource); ok {
-		ds.op.src = &parquetSource{fs}
+		ds.op.src = &parquetSource{fs, unit}
 	}
 	return ds
 }
 
 // parquetSource adds footer-only Count and Schema to a Parquet file source.
-type parquetSource struct{ *fileSource }
+type parquetSource struct {
+	*fileSource
+	int96 read.Int96Unit
+}
 
 func (s *parquetSource) count(ctx context.Context) (int64, error) {
 	var n int64
@@ -267,7 +273,7 @@ func (s *parquetSource) count(ctx context.Context) (int64, error) {
 		return 0, &streaming.OpError{Op: s.format, Err: err}
 	}
 	err = read.ListFiles(ctx, s.st, paths, s.list, func(f read.File) error {
-		_, rows, err := read.ParquetInfo(ctx, s.st, f)
+		_, rows, err := read.ParquetInfo(ctx, s.st, f, read.ParquetOptions{})
 		n += rows
 		return err
 	})
@@ -288,7 +294,7 @@ func (s *parquetSource) schema(ctx context.Context, p readParams) (*arrow.Schema
 			return nil
 		}
 		var err error
-		sc, _, err = read.ParquetInfo(ctx, s.st, f)
+		sc, _, err = read.ParquetInfo(ctx, s.st, f, read.ParquetOptions{Int96Unit: s.int96})
 		return err
 	})
 	if err != nil {

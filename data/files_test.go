@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -237,6 +239,48 @@ func TestParquetPushdownAndMetadata(t *testing.T) {
 	}
 	if name := proj.Stats().Ops[0].Name; name != "ReadParquet[columns=sq limit=3]" {
 		t.Fatalf("source operator %q: projection and limit were not pushed down", name)
+	}
+}
+
+// TestParquetInt96Unit reads Spark's INT96 file (parquet-testing's int96_from_spark.parquet,
+// vendored for the conformance test) at nanoseconds, where its year-9999 value is an error
+// naming the file, column and row, and at microseconds, pyarrow's coerce_int96_timestamp_unit.
+func TestParquetInt96Unit(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join("..", "testdata", "conformance", "parquet", "data", "int96_from_spark.parquet")
+	tests := []struct {
+		name   string
+		opts   []Option
+		schema string
+		rows   string
+		err    string
+	}{
+		{name: "nanoseconds", err: path + `: row group 0: column "a": row 2: INT96 timestamp 9999-12-31T03:00:00 is outside the nanosecond range`},
+		{name: "microseconds", opts: []Option{ParquetInt96Unit(arrow.Microsecond)}, schema: "a:timestamp[us]",
+			rows: "[map[a:2024-01-01 20:34:56.123456 +0000 UTC] map[a:2024-01-01 01:00:00 +0000 UTC] map[a:9999-12-31 03:00:00 +0000 UTC] map[a:2024-12-30 23:00:00 +0000 UTC] map[a:<nil>]]"},
+		{name: "not a unit", opts: []Option{ParquetInt96Unit(7)}, err: "ParquetInt96Unit(7): not a time unit"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ds := ReadParquet(path, tc.opts...).WithContext(testContext(t))
+			rows, err := ds.Limit(5).TakeAll(ctx, 0)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc, err := ds.Schema(ctx)
+			if err != nil || sc.Field(0).Name+":"+sc.Field(0).Type.String() != tc.schema {
+				t.Fatalf("schema %v (%v), want %q", sc, err, tc.schema)
+			}
+			if got := fmt.Sprint(rows); got != tc.rows {
+				t.Fatalf("rows %s\nwant %s", got, tc.rows)
+			}
+		})
 	}
 }
 

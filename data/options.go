@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluicedata/sluice/data/read"
 	"github.com/sluicedata/sluice/data/transform/vision"
 	"github.com/sluicedata/sluice/data/write"
 )
@@ -63,6 +64,7 @@ type config struct {
 	incomplete    bool
 	maxRetries    int
 	retryIf       func(error) bool
+	int96Unit     read.Int96Unit // zero: nanoseconds
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }
@@ -160,6 +162,21 @@ func Columns(cols ...string) Option {
 			return fmt.Errorf("Columns(): name at least one column")
 		}
 		c.columns = slices.Clone(cols)
+		return nil
+	})
+}
+
+// ParquetInt96Unit sets the unit ReadParquet gives INT96 timestamps (Impala's and Spark's),
+// as pyarrow's coerce_int96_timestamp_unit does; the default is arrow.Nanosecond. Either way
+// they are naive timestamps, as in pyarrow. Spark writes dates up to the year 9999, past
+// int64 nanoseconds (2262): read its files with arrow.Microsecond. At nanoseconds such a value
+// is an error naming the file, column and row (pyarrow silently returns a wrong date).
+func ParquetInt96Unit(unit arrow.TimeUnit) Option {
+	return opt("ParquetInt96Unit", func(c *config) error {
+		if unit < arrow.Second || unit > arrow.Nanosecond {
+			return fmt.Errorf("ParquetInt96Unit(%d): not a time unit", unit)
+		}
+		c.int96Unit = read.Int96UnitOf(unit)
 		return nil
 	})
 }

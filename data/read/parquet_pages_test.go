@@ -320,11 +320,11 @@ func TestPlanPages(t *testing.T) {
 		columns []string
 		want    string // fast columns by output position, "-" for pqarrow
 	}{
-		{name: "tensor and fixed-size lists", path: sluice, want: "id t d k - -"},
-		{name: "projection", path: sluice, columns: []string{"s", "k"}, want: "- k"},
+		{name: "tensor and fixed-size lists", path: sluice, want: "id t d k s -"},
+		{name: "projection", path: sluice, columns: []string{"s", "k"}, want: "s k"},
 		{name: "flat numeric beside a variable list", path: sluice, columns: []string{"l", "id"}, want: "- id"},
-		{name: "no fast column", path: sluice, columns: []string{"l", "s"}, want: "nil"},
-		{name: "strings and variable lists are not fast", path: plain, want: "id x - -"},
+		{name: "variable lists are not fast", path: sluice, columns: []string{"l", "s"}, want: "- s"},
+		{name: "strings are fast, variable lists not", path: plain, want: "id x name -"},
 		{name: "pyarrow", path: filepath.Join("testdata", "pyarrow_tensor.parquet"), want: "id t d k"},
 		{name: "pyarrow with nulls (decided at read time)", path: filepath.Join("testdata", "pyarrow_tensor_nulls.parquet"), want: "id d k"},
 	}
@@ -342,18 +342,19 @@ func TestPlanPages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := "nil"
-			if p := planPages(fr, pf, tc.columns); p != nil {
-				var s []string
-				for _, c := range p.fast {
-					if c == nil {
-						s = append(s, "-")
-					} else {
-						s = append(s, c.field.Name)
-					}
-				}
-				got = strings.Join(s, " ")
+			p, err := planColumns(newParquetFile(pf, fr), planOptions{columns: tc.columns, fast: true})
+			if err != nil {
+				t.Fatal(err)
 			}
+			var s []string
+			for _, c := range p.fast {
+				if c == nil {
+					s = append(s, "-")
+				} else {
+					s = append(s, c.field.Name)
+				}
+			}
+			got := strings.Join(s, " ")
 			if got != tc.want {
 				t.Fatalf("got %q, want %q", got, tc.want)
 			}

@@ -233,7 +233,7 @@ func TestParquetInfo(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			schema, n, err := ParquetInfo(context.Background(), Local(), File{Path: tc.path})
+			schema, n, err := ParquetInfo(context.Background(), Local(), File{Path: tc.path}, ParquetOptions{})
 			wantError(t, err, tc.err)
 			if tc.err != "" {
 				if tc.name == "missing" && !errors.Is(err, fs.ErrNotExist) {

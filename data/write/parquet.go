@@ -1,15 +1,20 @@
 package write
 
 import (
+	"encoding/base64"
 	"fmt"
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	_ "github.com/sluicedata/sluice/data/internal/pqcodec" // fast snappy, LZ4 (see its doc)
 )
 
 // Defaults of the Parquet format. The row cap is pyarrow's default; the byte cap bounds the
@@ -119,6 +124,26 @@ func (p parquetFormat) NewWriter(w io.Writer, schema *arrow.Schema) (RecordWrite
 	props := parquet.NewWriterProperties(base...)
 	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(p.cfg.mem))
 	stored, converted := storageSchema(schema)
+	ext := stored // extension columns as their storage
+	if ints, ok := writableTypes(stored); ok {
+		// pqarrow v18.8.0 cannot write durations ("not implemented: support for DURATION")
+		// nor null entries of a fixed-size list ("lists with non-zero length null components
+		// are not supported"). pyarrow writes durations as INT64 and fixed-size lists as
+		// LIST, with the Arrow types in the stored schema, and so does this: the columns go
+		// as int64 and list, and ARROW:schema is written here, from the schema with the
+		// Arrow types, instead of by pqarrow. The Parquet layout is the one pqarrow writes
+		// for those types where it can.
+		md := ints.Metadata()
+		keys, vals := append([]string(nil), md.Keys()...), append([]string(nil), md.Values()...)
+		if i := md.FindKey("ARROW:schema"); i >= 0 {
+			keys, vals = append(keys[:i], keys[i+1:]...), append(vals[:i], vals[i+1:]...)
+		}
+		serialized := flight.SerializeSchema(parquetElementNames(stored), p.cfg.mem)
+		keys, vals = append(keys, "ARROW:schema"), append(vals, base64.StdEncoding.EncodeToString(serialized))
+		meta := arrow.NewMetadata(keys, vals)
+		stored, converted = arrow.NewSchema(ints.Fields(), &meta), true
+		arrProps = pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(p.cfg.mem))
+	}
 	// Check column by column first, so an unwritable type is reported with its column's
 	// name and before a byte is written.
 	for i, f := range stored.Fields() {
@@ -145,14 +170,17 @@ func (p parquetFormat) NewWriter(w io.Writer, schema *arrow.Schema) (RecordWrite
 	if err != nil {
 		return nil, fmt.Errorf("sluice: write parquet: %w", err)
 	}
-	return &parquetWriter{fw: fw, schema: schema, stored: stored, converted: converted, maxBytes: p.cfg.rowGroupBytes, maxRows: p.cfg.rowGroupRows}, nil
+	return &parquetWriter{fw: fw, schema: schema, ext: ext, stored: stored, converted: converted, mem: p.cfg.mem,
+		maxBytes: p.cfg.rowGroupBytes, maxRows: p.cfg.rowGroupRows}, nil
 }
 
 type parquetWriter struct {
 	fw        *pqarrow.FileWriter
 	schema    *arrow.Schema // the caller's schema
-	stored    *arrow.Schema // schema with extension columns as storage
+	ext       *arrow.Schema // schema with extension columns as storage
+	stored    *arrow.Schema // ext with the types pqarrow cannot write as theirs (writableTypes)
 	converted bool
+	mem       memory.Allocator
 	maxBytes  int64
 	maxRows   int64 // rows per row group (the writer cuts batches at this boundary)
 	groupRows int64 // rows in the row group being buffered
@@ -169,12 +197,15 @@ func (p *parquetWriter) Write(rec arrow.RecordBatch) error {
 	// pqarrow v18.8.0 fails on a null fixed-size list entry ("lists with non-zero length null
 	// components are not supported") and leaks encoder buffers when it does; refuse first.
 	for i, col := range rec.Columns() {
+		if p.stored.Field(i).Type.ID() != arrow.FIXED_SIZE_LIST && p.ext.Field(i).Type.ID() == arrow.FIXED_SIZE_LIST {
+			continue // written as a list (writableTypes)
+		}
 		if nullFixedSizeList(col.Data()) {
 			return fmt.Errorf("sluice: write parquet: column %q: null fixed-size list entries cannot be written (arrow-go v18.8.0 pqarrow limitation)", p.schema.Field(i).Name)
 		}
 	}
 	if p.converted {
-		rec = storageRecord(rec, p.stored)
+		rec = p.storedRecord(rec)
 		defer rec.Release()
 	}
 	// Cut the batch at row-group boundaries here: when pqarrow v18.8.0 splits a batch itself
@@ -225,6 +256,214 @@ func (p *parquetWriter) Close() error {
 		return fmt.Errorf("sluice: write parquet: %w", err)
 	}
 	return nil
+}
+
+// writableTypes returns schema with the types pqarrow cannot write replaced by what is written
+// for them, and whether there was one: every duration, at any depth, as int64, and a nullable
+// top-level fixed-size list as a list (the Parquet LIST pqarrow writes for either).
+func writableTypes(schema *arrow.Schema) (*arrow.Schema, bool) {
+	fields := make([]arrow.Field, schema.NumFields())
+	changed := false
+	for i, f := range schema.Fields() {
+		var ok bool
+		fields[i], ok = mapField(f, func(t arrow.DataType) (arrow.DataType, bool) {
+			if t.ID() == arrow.DURATION {
+				return arrow.PrimitiveTypes.Int64, true
+			}
+			return t, false
+		})
+		if fsl, isFSL := fields[i].Type.(*arrow.FixedSizeListType); isFSL && f.Nullable {
+			fields[i].Type, ok = arrow.ListOfField(fsl.ElemField()), true
+		}
+		changed = changed || ok
+	}
+	if !changed {
+		return schema, false
+	}
+	md := schema.Metadata()
+	return arrow.NewSchema(fields, &md), true
+}
+
+// storedRecord returns rec with p.stored's types: extension columns as their storage, then
+// fixed-size lists written as lists converted (fixedSizeAsList) and durations retyped. The
+// caller releases the result.
+func (p *parquetWriter) storedRecord(rec arrow.RecordBatch) arrow.RecordBatch {
+	cols := make([]arrow.Array, rec.NumCols())
+	for i, c := range rec.Columns() {
+		d := storageData(c.Data(), p.ext.Field(i).Type)
+		if want := p.stored.Field(i).Type; want.ID() == arrow.LIST && d.DataType().ID() == arrow.FIXED_SIZE_LIST {
+			l := fixedSizeAsList(p.mem, d)
+			d.Release()
+			d = l
+		}
+		r := storageData(d, p.stored.Field(i).Type)
+		d.Release()
+		cols[i] = array.MakeFromData(r)
+		r.Release()
+	}
+	out := array.NewRecordBatch(p.stored, cols, rec.NumRows())
+	for _, c := range cols {
+		c.Release()
+	}
+	return out
+}
+
+// fixedSizeAsList returns the fixed-size-list data d as a list of the same element field:
+// null entries empty and their values left out (Arrow lets a null fixed-size list entry hold
+// values; a written null list has none), valid ones sharing d's values where they are
+// contiguous. New buffers come from mem; the caller releases the result.
+func fixedSizeAsList(mem memory.Allocator, d arrow.ArrayData) arrow.ArrayData {
+	fsl := d.DataType().(*arrow.FixedSizeListType)
+	n, rows, off := int64(fsl.Len()), d.Len(), int64(d.Offset())
+	offsets := memory.NewResizableBuffer(mem)
+	defer offsets.Release()
+	offsets.Resize(arrow.Int32Traits.BytesRequired(rows + 1))
+	o := arrow.Int32Traits.CastFromBytes(offsets.Bytes())
+	child := d.Children()[0]
+	var valid *memory.Buffer
+	var values arrow.ArrayData
+	if d.NullN() == 0 {
+		for i := range o {
+			o[i] = int32(int64(i) * n)
+		}
+		values = array.NewSliceData(child, off*n, (off+int64(rows))*n)
+	} else {
+		valid = memory.NewResizableBuffer(mem)
+		defer valid.Release()
+		valid.Resize(int(bitutil.BytesForBits(int64(rows))))
+		bits := d.Buffers()[0].Bytes()
+		var parts []arrow.Array
+		start := -1 // first row of the current run of valid rows
+		flush := func(end int) {
+			if start >= 0 {
+				sd := array.NewSliceData(child, (off+int64(start))*n, (off+int64(end))*n)
+				parts = append(parts, array.MakeFromData(sd))
+				sd.Release()
+				start = -1
+			}
+		}
+		at := int32(0)
+		for i := 0; i < rows; i++ {
+			o[i] = at
+			ok := bitutil.BitIsSet(bits, int(off)+i)
+			bitutil.SetBitTo(valid.Bytes(), i, ok)
+			if ok {
+				if start < 0 {
+					start = i
+				}
+				at += int32(n)
+			} else {
+				flush(i)
+			}
+		}
+		flush(rows)
+		o[rows] = at
+		if len(parts) == 0 {
+			values = array.NewSliceData(child, 0, 0)
+		} else {
+			cat, err := array.Concatenate(parts, mem)
+			if err != nil {
+				panic(err) // slices of one array always concatenate
+			}
+			values = cat.Data()
+			values.Retain()
+			cat.Release()
+		}
+		for _, a := range parts {
+			a.Release()
+		}
+	}
+	defer values.Release()
+	return array.NewData(arrow.ListOfField(fsl.ElemField()), rows, []*memory.Buffer{valid, offsets}, []arrow.ArrayData{values}, d.NullN(), 0)
+}
+
+// parquetElementNames returns schema with list elements named "element", the names of the
+// Parquet groups pqarrow writes, as pqarrow does to the schema it stores (readers map stored
+// fields to Parquet paths by name).
+func parquetElementNames(schema *arrow.Schema) *arrow.Schema {
+	fields := make([]arrow.Field, schema.NumFields())
+	for i, f := range schema.Fields() {
+		fields[i] = elementNames(f)
+	}
+	md := schema.Metadata()
+	return arrow.NewSchema(fields, &md)
+}
+
+func elementNames(f arrow.Field) arrow.Field {
+	elem := func(e arrow.Field) arrow.Field {
+		e = elementNames(e)
+		e.Name = "element"
+		return e
+	}
+	switch t := f.Type.(type) {
+	case *arrow.ListType:
+		f.Type = arrow.ListOfField(elem(t.ElemField()))
+	case *arrow.LargeListType:
+		f.Type = arrow.LargeListOfField(elem(t.ElemField()))
+	case *arrow.FixedSizeListType:
+		f.Type = arrow.FixedSizeListOfField(t.Len(), elem(t.ElemField()))
+	case *arrow.MapType:
+		mt := arrow.MapOfFields(elementNames(t.KeyField()), elementNames(t.ItemField()))
+		mt.KeysSorted = t.KeysSorted
+		f.Type = mt
+	case *arrow.StructType:
+		kids := make([]arrow.Field, t.NumFields())
+		for i, k := range t.Fields() {
+			kids[i] = elementNames(k)
+		}
+		f.Type = arrow.StructOf(kids...)
+	}
+	return f
+}
+
+// mapField rebuilds f with leaf types replaced by leaf, reporting whether any changed.
+func mapField(f arrow.Field, leaf func(arrow.DataType) (arrow.DataType, bool)) (arrow.Field, bool) {
+	switch t := f.Type.(type) {
+	case *arrow.ListType:
+		e, ok := mapField(t.ElemField(), leaf)
+		if ok {
+			f.Type = arrow.ListOfField(e)
+		}
+		return f, ok
+	case *arrow.LargeListType:
+		e, ok := mapField(t.ElemField(), leaf)
+		if ok {
+			f.Type = arrow.LargeListOfField(e)
+		}
+		return f, ok
+	case *arrow.FixedSizeListType:
+		e, ok := mapField(t.ElemField(), leaf)
+		if ok {
+			f.Type = arrow.FixedSizeListOfField(t.Len(), e)
+		}
+		return f, ok
+	case *arrow.MapType:
+		k, kok := mapField(t.KeyField(), leaf)
+		v, vok := mapField(t.ItemField(), leaf)
+		if kok || vok {
+			mt := arrow.MapOfFields(k, v)
+			mt.KeysSorted = t.KeysSorted
+			f.Type = mt
+		}
+		return f, kok || vok
+	case *arrow.StructType:
+		kids := make([]arrow.Field, t.NumFields())
+		changed := false
+		for i, c := range t.Fields() {
+			var ok bool
+			kids[i], ok = mapField(c, leaf)
+			changed = changed || ok
+		}
+		if changed {
+			f.Type = arrow.StructOf(kids...)
+		}
+		return f, changed
+	case arrow.ExtensionType:
+		return f, false // its storage is written as it is
+	}
+	t, ok := leaf(f.Type)
+	f.Type = t
+	return f, ok
 }
 
 // nullFixedSizeList reports whether d, at any depth, holds a fixed-size list (or an extension

@@ -1,4 +1,4 @@
-package write
+package pqcodec
 
 import (
 	"io"
@@ -8,12 +8,11 @@ import (
 	"github.com/klauspost/compress/snappy"
 )
 
-// fastSnappy is Parquet's snappy codec with the standard-speed encoder. arrow-go's own
-// codec calls s2.EncodeSnappyBetter, which took a quarter of the CPU samples of the W3 table
+// fastSnappy is Parquet's snappy codec with the standard-speed encoder. arrow-go's own codec
+// calls s2.EncodeSnappyBetter, which took a quarter of the CPU samples of the W3 table
 // benchmark; with this encoder W3 ran in 1.86-2.00 s instead of 2.06-2.32 s for files 5%
 // larger (111 MB instead of 106 MB; `go run ./bench/cmd/workloads w3`). The output is ordinary
-// snappy either way and decoding is unchanged. Registering it replaces the codec for every
-// Parquet writer in the process.
+// snappy either way and decoding is unchanged.
 type fastSnappy struct{}
 
 func (fastSnappy) Encode(dst, src []byte) []byte { return s2.EncodeSnappy(dst, src) }
@@ -37,6 +36,7 @@ func (fastSnappy) NewWriterLevel(w io.Writer, _ int) (io.WriteCloser, error) {
 	return snappy.NewBufferedWriter(w), nil
 }
 
-var _ compress.ErrorCodec = fastSnappy{}
-
-func init() { compress.RegisterCodec(compress.Codecs.Snappy, fastSnappy{}) }
+var (
+	_ compress.ErrorCodec     = fastSnappy{}
+	_ compress.StreamingCodec = fastSnappy{}
+)
