@@ -140,7 +140,7 @@ func TestExpressionPlans(t *testing.T) {
 	for _, want := range []string{
 		`WithColumn("twice", Col("price").Mul(2))`,
 		`Where(Col("qty").Eq(3).And(Col("price").IsNotNull()))`,
-		`ReadParquet[columns=qty,price]`,
+		`ReadParquet[columns=qty,price filter=Col("qty").Eq(3) & Col("price").IsNotNull()]`,
 	} {
 		if !strings.Contains(plan, want) {
 			t.Errorf("plan lacks %s:\n%s", want, plan)

@@ -7,10 +7,13 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/sluicedata/sluice/data/expr"
 	"github.com/sluicedata/sluice/data/read"
 	"github.com/sluicedata/sluice/storage"
 	"github.com/sluicedata/sluice/streaming"
@@ -23,18 +26,24 @@ type fileReader func(ctx context.Context, mem memory.Allocator, st read.Storage,
 // fileSource is a datasource over files: one read task per file, listed on the fly so the
 // first file is read while later ones are still being listed.
 type fileSource struct {
-	format   string // "ReadCSV"
-	paths    []string
-	list     read.ListOptions
-	st       read.Storage
-	read     fileReader
-	project  bool // the reader applies columns itself
-	withPath bool
-	parts    partitioning
+	format string // "ReadCSV"
+	paths  []string
+	list   read.ListOptions
+	st     read.Storage
+	read   fileReader
+	// readPruned, if set, is read for tasks with a pushed-down filter: the reader skips what
+	// the filter's conjuncts rule out and counts it in tc (Parquet row groups).
+	readPruned func(ctx context.Context, tc *streaming.TaskContext, st read.Storage, f read.File, columns []string, limit int64, filter []expr.Expr, emit read.Emit) error
+	project    bool // the reader applies columns itself
+	withPath   bool
+	parts      partitioning
 }
 
 // errLimitReached stops a read task once its row limit is met; it is not an error.
 var errLimitReached = errors.New("limit reached")
+
+// errFirstFile stops a listing after the first file.
+var errFirstFile = errors.New("first file")
 
 func (s *fileSource) name() string { return s.format }
 func (s *fileSource) describe() string {
@@ -46,23 +55,92 @@ func (s *fileSource) describe() string {
 }
 func (s *fileSource) canProject() bool { return true }
 
+// canPrune: a partitioned file source skips files whose partition values fail the filter.
+func (s *fileSource) canPrune() bool { return s.parts.on() || s.readPruned != nil }
+
 func (s *fileSource) tasks(p readParams) func(ctx context.Context, yield func(streaming.Input) error) error {
 	return func(ctx context.Context, yield func(streaming.Input) error) error {
 		paths, err := resolvePaths(ctx, s.paths)
 		if err != nil {
 			return err
 		}
+		prune := s.partitionPruner(p.filter)
+		skipped := int64(0)
+		defer func() {
+			if skipped > 0 {
+				yield(streaming.Input{Counts: map[string]int64{"files_skipped": skipped}})
+			}
+		}()
 		return read.ListFiles(ctx, s.st, paths, s.list, func(f read.File) error {
-			return yield(streaming.Input{Origin: f.Path, Read: func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error {
-				return s.readFile(ctx, tc.Mem, f, p, paths, emit)
-			}})
+			if prune != nil && !prune(paths, f.Path) {
+				skipped++
+				return nil
+			}
+			in := streaming.Input{Origin: f.Path, Read: func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error {
+				return s.readFile(ctx, tc, f, p, paths, emit)
+			}}
+			if skipped > 0 {
+				in.Counts = map[string]int64{"files_skipped": skipped}
+				skipped = 0
+			}
+			return yield(in)
 		})
 	}
 }
 
+// partitionPruner is, for a partitioned source and a filter with conjuncts over partition
+// columns only, the test that a file's partition values may hold a matching row (nil when
+// there is nothing to test). Partition columns are strings, as withPartitions adds them.
+func (s *fileSource) partitionPruner(filter []expr.Expr) func(roots []string, path string) bool {
+	if !s.parts.on() || len(filter) == 0 {
+		return nil
+	}
+	var bound []*expr.Bound
+	for _, c := range filter {
+		var fields []arrow.Field
+		for _, col := range c.Columns() {
+			fields = append(fields, arrow.Field{Name: col, Type: arrow.BinaryTypes.String, Nullable: true})
+		}
+		b, err := expr.BindPredicate(c, arrow.NewSchema(fields, nil))
+		if err != nil {
+			continue // not over partition columns alone (or not as strings): no pruning
+		}
+		bound = append(bound, b)
+	}
+	if len(bound) == 0 {
+		return nil
+	}
+	return func(roots []string, path string) bool {
+		names, values := s.parts.values(roots, path)
+		vals := map[string]string{}
+		for i, n := range names {
+			vals[n] = values[i]
+		}
+		for _, b := range bound {
+			if !coveredBy(b.Expr().Columns(), names) {
+				continue
+			}
+			if ok, err := b.MayMatchPartition(vals); err == nil && !ok {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func coveredBy(cols, names []string) bool {
+	for _, c := range cols {
+		if !slices.Contains(names, c) {
+			return false
+		}
+	}
+	return true
+}
+
 // readFile reads one file, adding the path column, applying the projection the reader could
 // not, and stopping at the row limit.
-func (s *fileSource) readFile(ctx context.Context, mem memory.Allocator, f read.File, p readParams, roots []string, emit streaming.Emit) error {
+func (s *fileSource) readFile(ctx context.Context, tc *streaming.TaskContext, f read.File, p readParams, roots []string, emit streaming.Emit) error {
+	mem := tc.Mem
 	cols := p.columns
 	var readCols []string
 	if s.project && cols != nil {
@@ -78,7 +156,13 @@ func (s *fileSource) readFile(ctx context.Context, mem memory.Allocator, f read.
 		}
 	}
 	left := p.limit
-	err := s.read(ctx, mem, s.st, f, readCols, p.limit, func(rec arrow.RecordBatch) error {
+	reader := s.read
+	if s.readPruned != nil && len(p.filter) > 0 {
+		reader = func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
+			return s.readPruned(ctx, tc, st, f, columns, limit, p.filter, emit)
+		}
+	}
+	err := reader(ctx, mem, s.st, f, readCols, p.limit, func(rec arrow.RecordBatch) error {
 		if p.limit > 0 {
 			if left <= 0 {
 				rec.Release()
@@ -255,9 +339,45 @@ func ReadParquet[P PathList](paths P, opts ...Option) *Dataset {
 		}, true
 	})
 	if fs, ok := ds.op.src.(*fileSource); ok {
+		fs.readPruned = func(ctx context.Context, tc *streaming.TaskContext, st read.Storage, f read.File, columns []string, limit int64, filter []expr.Expr, emit read.Emit) error {
+			opts := read.ParquetOptions{Columns: columns, Limit: limit, Int96Unit: unit,
+				RowGroupFilter:   rowGroupFilter(filter),
+				RowGroupsSkipped: func(n int) { tc.Count("row_groups_skipped", int64(n)) },
+			}
+			return read.ReadParquet(ctx, tc.Mem, st, f, opts, emit)
+		}
 		ds.op.src = &parquetSource{fs, unit}
 	}
 	return ds
+}
+
+// rowGroupFilter is the Parquet row-group test of a filter's conjuncts: a group is read unless
+// some conjunct, bound to the file's schema, cannot be true given the group's statistics.
+// Conjuncts that do not bind (a column the file lacks, a partition column) prune nothing.
+func rowGroupFilter(filter []expr.Expr) func(rg *metadata.RowGroupMetaData, schema *arrow.Schema) bool {
+	var mu sync.Mutex
+	var lastSchema *arrow.Schema
+	var bound []*expr.Bound
+	return func(rg *metadata.RowGroupMetaData, schema *arrow.Schema) bool {
+		mu.Lock()
+		if schema != lastSchema {
+			lastSchema, bound = schema, nil
+			for _, c := range filter {
+				if b, err := expr.BindPredicate(c, schema); err == nil {
+					bound = append(bound, b)
+				}
+			}
+		}
+		bs := bound
+		mu.Unlock()
+		stats := expr.ParquetRowGroupStats(rg, schema)
+		for _, b := range bs {
+			if !b.MayMatch(stats) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // parquetSource adds footer-only Count and Schema to a Parquet file source.
@@ -289,18 +409,33 @@ func (s *parquetSource) schema(ctx context.Context, p readParams) (*arrow.Schema
 	if err != nil {
 		return nil, &streaming.OpError{Op: s.format, Err: err}
 	}
+	var first string
 	err = read.ListFiles(ctx, s.st, paths, s.list, func(f read.File) error {
-		if sc != nil {
-			return nil
-		}
 		var err error
 		sc, _, err = read.ParquetInfo(ctx, s.st, f, read.ParquetOptions{Int96Unit: s.int96})
+		if err == nil {
+			first = f.Path
+			err = errFirstFile // one footer is enough: stop listing
+		}
 		return err
 	})
+	if errors.Is(err, errFirstFile) {
+		err = nil
+	}
+	if err == nil && sc == nil {
+		err = fmt.Errorf("no files")
+	}
 	if err != nil {
 		return nil, &streaming.OpError{Op: s.format, Err: err}
 	}
-	fields := sc.Fields()
+	fields := slices.Clone(sc.Fields())
+	// Partition columns come after the file's, as withPartitions adds them, then the path.
+	names, _ := s.parts.values(paths, first)
+	for _, n := range names {
+		if len(sc.FieldIndices(n)) == 0 {
+			fields = append(fields, arrow.Field{Name: n, Type: arrow.BinaryTypes.String})
+		}
+	}
 	if s.withPath {
 		fields = append(fields, arrow.Field{Name: "path", Type: arrow.BinaryTypes.String})
 	}

@@ -3,9 +3,11 @@ package data
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluicedata/sluice/data/expr"
 	"github.com/sluicedata/sluice/streaming"
 )
 
@@ -24,6 +26,10 @@ type datasource interface {
 type readParams struct {
 	columns []string // nil: all
 	limit   int64    // 0: none
+	// filter are the conjuncts of Where predicates right after the read: a source that can
+	// prune (Parquet row groups by statistics, Hive partition directories) skips what cannot
+	// hold a matching row. The Where stays in the plan: pruning is coarse.
+	filter []expr.Expr
 	// oneFilePerTask asks sources that group small files into one task not to, so that a
 	// tolerated failure (Context.MaxErroredBlocks) skips one file, not a group.
 	oneFilePerTask bool
@@ -31,6 +37,9 @@ type readParams struct {
 
 // projector is a datasource that reads only the columns asked for.
 type projector interface{ canProject() bool }
+
+// pruner is a datasource that skips input no row of which can pass readParams.filter.
+type pruner interface{ canPrune() bool }
 
 // counter is a datasource that knows its row count without reading rows (Parquet footers,
 // in-memory sources).
@@ -178,6 +187,29 @@ func optimizeFor(op *logicalOp, tolerant bool) *logicalOp {
 			if p, ok := src.src.(projector); ok && p.canProject() {
 				src.params.columns = n.project
 				return src
+			}
+		}
+		// Past a Where right after the read: the source reads the selection and the
+		// predicate's columns; the selection stays, to drop the latter after the filter.
+		if w := n.input(); w.kind == opMap && w.expr != nil && w.expr.kind == exprWhere {
+			if src := w.input(); src.kind == opRead && src.params.columns == nil {
+				if p, ok := src.src.(projector); ok && p.canProject() {
+					cols := slices.Clone(n.project)
+					for _, c := range w.expr.exprs[0].Columns() {
+						if !slices.Contains(cols, c) {
+							cols = append(cols, c)
+						}
+					}
+					src.params.columns = cols
+				}
+			}
+		}
+	}
+	// Predicate pushdown: a Where right after a read that can prune gives it its conjuncts.
+	if n.kind == opMap && n.expr != nil && n.expr.kind == exprWhere {
+		if src := n.input(); src.kind == opRead {
+			if _, ok := src.src.(pruner); ok {
+				src.params.filter = append(slices.Clone(src.params.filter), n.expr.exprs[0].Conjuncts()...)
 			}
 		}
 	}
@@ -364,6 +396,13 @@ func readName(src *logicalOp) string {
 	}
 	if src.params.limit > 0 {
 		extra = append(extra, fmt.Sprintf("limit=%d", src.params.limit))
+	}
+	if len(src.params.filter) > 0 {
+		var fs []string
+		for _, f := range src.params.filter {
+			fs = append(fs, f.String())
+		}
+		extra = append(extra, "filter="+strings.Join(fs, " & "))
 	}
 	if len(extra) > 0 {
 		name += "[" + strings.Join(extra, " ") + "]"

@@ -236,8 +236,10 @@ type opState struct {
 	// run tolerates failed tasks.
 	retry retryPolicies
 	hold  bool
-	// rowsSkipped counts the rows its tasks dropped through TaskContext.RowFailed.
+	// rowsSkipped counts the rows its tasks dropped through TaskContext.RowFailed; counters
+	// are its tasks' TaskContext.Count figures.
 	rowsSkipped atomic.Int64
+	counters    counters
 
 	nextSeq, running int
 	outSeq           int
@@ -436,7 +438,10 @@ func (s *scheduler) run() {
 			s.handle(ev)
 		case l := <-s.srcCh:
 			src := s.ops[l.op]
-			if src.stopped {
+			for name, n := range l.in.Counts {
+				src.counters.add(name, n)
+			}
+			if src.stopped || l.in.Read == nil {
 				l.in.release()
 				s.dropCredit(src)
 				break
@@ -868,7 +873,7 @@ func (s *scheduler) hasInput(o *opState) bool {
 // launch starts one task of o on a free slot.
 func (s *scheduler) launch(o *opState) {
 	t := &task{op: o, seq: o.nextSeq, resume: make(chan struct{}, 1)}
-	tc := &TaskContext{Mem: s.opts.Mem, Op: o.name, Task: t.seq, rowFailed: s.rowFailure(o)}
+	tc := &TaskContext{Mem: s.opts.Mem, Op: o.name, Task: t.seq, rowFailed: s.rowFailure(o), counters: &o.counters}
 	var read func(*TaskContext, Emit) error
 	var release func() // frees a read task's input once the task is over
 	var inputs []block // a map task's input blocks; the task releases them when it ends
@@ -942,7 +947,7 @@ func (s *scheduler) launch(o *opState) {
 		var err error
 		for attempt := 1; ; attempt++ {
 			// Each attempt has a fresh TaskContext: stage state in Scratch starts over.
-			atc := &TaskContext{Mem: tc.Mem, Op: tc.Op, Task: tc.Task, Origin: tc.Origin, Attempt: attempt, rowFailed: tc.rowFailed}
+			atc := &TaskContext{Mem: tc.Mem, Op: tc.Op, Task: tc.Task, Origin: tc.Origin, Attempt: attempt, rowFailed: tc.rowFailed, counters: tc.counters}
 			err = runChain(ctx, atc, func(emit Emit) error { return read(atc, emit) }, o.stages, size, emit)
 			wait, ok := o.retry.next(err, attempt)
 			if !ok || ctx.Err() != nil {
@@ -1204,6 +1209,7 @@ func (s *scheduler) snapshotLocked() Stats {
 			os.SpilledBytes = o.store.spilledBytes.Load()
 		}
 		os.RowsSkipped = o.rowsSkipped.Load()
+		os.Counters = o.counters.snapshot()
 		os.ActiveTasks = o.running - len(o.parked)
 		os.QueuedBytes = s.downstreamBytes(i)
 		os.Skipped = slices.Clone(os.Skipped)

@@ -1,6 +1,7 @@
 package streaming
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -62,4 +63,41 @@ func (s *scheduler) rowFailure(o *opState) func(tc *TaskContext, row any, err er
 // returns false: fail the task with err.
 func (tc *TaskContext) RowFailed(row any, err error) bool {
 	return tc.rowFailed != nil && tc.rowFailed(tc, row, err)
+}
+
+// counters are an operator's named counts, added to by its tasks (TaskContext.Count).
+type counters struct {
+	mu sync.Mutex
+	m  map[string]int64
+}
+
+func (c *counters) add(name string, n int64) {
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]int64{}
+	}
+	c.m[name] += n
+	c.mu.Unlock()
+}
+
+func (c *counters) snapshot() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) == 0 {
+		return nil
+	}
+	out := make(map[string]int64, len(c.m))
+	for k, v := range c.m {
+		out[k] = v
+	}
+	return out
+}
+
+// Count adds n to the operator's counter name, reported in OpStats.Counters: what a source
+// pruned ("row_groups_skipped", "files_skipped"), or any figure a stage wants in the stats.
+// Safe for concurrent use.
+func (tc *TaskContext) Count(name string, n int64) {
+	if tc.counters != nil {
+		tc.counters.add(name, n)
+	}
 }

@@ -25,6 +25,7 @@ type TaskContext struct {
 	Stage string
 
 	rowFailed func(tc *TaskContext, row any, err error) bool
+	counters  *counters
 	// Scratch holds per-task state of stage functions (a seeded generator, a writer), keyed by
 	// the stage. Only the task's goroutine touches it.
 	Scratch map[any]any
@@ -68,6 +69,10 @@ type Input struct {
 	// Release, if set, frees what the input holds. The executor calls it exactly once: after
 	// Read returns, or when it drops the input without running it (a stop or a failure).
 	Release func()
+	// Counts, if set, are added to the source's OpStats.Counters when the executor receives
+	// the input: what the listing skipped on the way to it (files pruned by a filter). An
+	// Input with Counts and no Read only reports them (what was skipped after the last task).
+	Counts map[string]int64
 }
 
 func (in Input) release() {

@@ -2,6 +2,8 @@ package streaming
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/sluicedata/sluice/actorpool"
 	"strings"
@@ -16,8 +18,11 @@ type OpStats struct {
 	Tasks, TasksSkipped int
 	// Retries is how many times a failed task was run again (see RetryPolicy); RowsSkipped how
 	// many rows its stages dropped as failed (TaskContext.RowFailed).
-	Retries      int
-	RowsSkipped  int64
+	Retries     int
+	RowsSkipped int64
+	// Counters are figures the operator's tasks reported (TaskContext.Count): what a read
+	// pruned by pushdown, for example.
+	Counters     map[string]int64
 	OutputBlocks int
 	OutputRows   int64
 	OutputBytes  int64
@@ -73,6 +78,14 @@ func (s Stats) String() string {
 			i, o.Name, o.Tasks, o.OutputBlocks, round(o.Wall))
 		if o.Retries > 0 {
 			fmt.Fprintf(&b, "* Retries: %d failed attempts run again\n", o.Retries)
+		}
+		if len(o.Counters) > 0 {
+			names := slices.Sorted(maps.Keys(o.Counters))
+			var parts []string
+			for _, n := range names {
+				parts = append(parts, fmt.Sprintf("%s %d", n, o.Counters[n]))
+			}
+			fmt.Fprintf(&b, "* Counters: %s\n", strings.Join(parts, ", "))
 		}
 		if o.RowsSkipped > 0 {
 			fmt.Fprintf(&b, "* Skipped: %d failed rows dropped\n", o.RowsSkipped)

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	_ "github.com/sluicedata/sluice/data/internal/pqcodec" // LZ4, empty pages (see its doc)
@@ -35,6 +36,12 @@ type ParquetOptions struct {
 	// Limit, if positive, stops after this many rows (limit pushdown): row groups past it are
 	// not read and the last batch is sliced.
 	Limit int64
+	// RowGroupFilter, if set, is asked about every row group before it is read (predicate
+	// pushdown): a group it answers false for is skipped, neither fetched nor decoded. It gets
+	// the group's metadata (its column statistics) and the Arrow schema the file reads as.
+	// RowGroupsSkipped, if set, is called with the number of groups it skipped.
+	RowGroupFilter   func(rg *metadata.RowGroupMetaData, schema *arrow.Schema) bool
+	RowGroupsSkipped func(n int)
 	// RowGroups, if not nil, reads only these row groups, in this order, so one large file can
 	// be split over several read tasks (see ParquetRowGroups). An index out of range is an
 	// error. Limit counts rows over the selected groups.
@@ -151,6 +158,22 @@ func (r *parquetRead) run(rr RangeReader) error {
 		if rg < 0 || rg >= r.pf.NumRowGroups() {
 			return readErrorf("parquet", r.path, "row group %d out of range: the file has %d", rg, r.pf.NumRowGroups())
 		}
+	}
+	if f := r.opts.RowGroupFilter; f != nil {
+		schema, err := r.fr.Schema()
+		if err != nil {
+			return readError("parquet", r.path, err)
+		}
+		kept := groups[:0:0]
+		for _, rg := range groups {
+			if f(md.RowGroup(rg), schema) {
+				kept = append(kept, rg)
+			}
+		}
+		if skip := r.opts.RowGroupsSkipped; skip != nil && len(kept) < len(groups) {
+			skip(len(groups) - len(kept))
+		}
+		groups = kept
 	}
 	// first[rg] is the file's row number of row group rg's first row, for errors.
 	first := make([]int64, r.pf.NumRowGroups())
