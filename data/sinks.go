@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -305,14 +304,15 @@ func declaredSchema(ctx context.Context, ds *Dataset) *arrow.Schema {
 	return s
 }
 
-// callError names the call that failed, saying "sluice: " once.
+// callError names the call that failed, following the error rule (streaming.OpError): the
+// call once, then the cause without what the call already says.
 func callError(call string, err error) error {
 	return fmt.Errorf("sluice: %s: %w", call, trimmedError{err})
 }
 
-// trimmedError is err with its "sluice: " prefix dropped from the message (errors.Is/As still
-// see err).
+// trimmedError is err's message without its "sluice: " prefix and package tag
+// (streaming.CleanCause); errors.Is/As still see err.
 type trimmedError struct{ err error }
 
-func (t trimmedError) Error() string { return strings.TrimPrefix(t.err.Error(), "sluice: ") }
+func (t trimmedError) Error() string { return streaming.CleanCause(t.err) }
 func (t trimmedError) Unwrap() error { return t.err }
