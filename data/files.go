@@ -114,6 +114,9 @@ func (s *fileSource) partitionPruner(filter []expr.Expr) func(roots []string, pa
 		names, values := s.parts.values(roots, path)
 		vals := map[string]string{}
 		for i, n := range names {
+			if s.parts.hive && values[i] == hiveNull {
+				return true // a null partition: the string predicates cannot judge it
+			}
 			vals[n] = values[i]
 		}
 		for _, b := range bound {

@@ -65,6 +65,7 @@ type config struct {
 	maxRetries    int
 	retryIf       func(error) bool
 	int96Unit     read.Int96Unit // zero: nanoseconds
+	partitionBy   []string       // PartitionBy: Hive directories of a write
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

@@ -1,6 +1,8 @@
 package data
 
 import (
+	"fmt"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -38,11 +40,39 @@ func (p partitioning) values(roots []string, path string) (names, values []strin
 	if p.hive {
 		for _, d := range dirs {
 			if k, v, ok := strings.Cut(d, "="); ok && k != "" {
+				if u, err := url.PathUnescape(v); err == nil {
+					v = u // pyarrow and PartitionBy escape values as URI segments
+				}
 				names, values = append(names, k), append(values, v)
 			}
 		}
 	}
 	return names, values
+}
+
+// hiveNull is the directory value of a null partition key (Hive's, pyarrow's and Spark's
+// default): the partition column reads as null there.
+const hiveNull = "__HIVE_DEFAULT_PARTITION__"
+
+// hiveSegment is the directory of one partition value, key=value with the value escaped as
+// a URI segment (every byte but A-Z a-z 0-9 - . _ ~ as %XX, as Arrow's HivePartitioning
+// writes it), or key=__HIVE_DEFAULT_PARTITION__ for a null.
+func hiveSegment(key string, value string, null bool) string {
+	if null {
+		return key + "=" + hiveNull
+	}
+	var b strings.Builder
+	b.WriteString(key)
+	b.WriteByte('=')
+	for i := 0; i < len(value); i++ {
+		c := value[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // relDirs lists the directories between the input root a file was found under and the file.
@@ -74,12 +104,16 @@ func (p partitioning) withPartitions(mem memory.Allocator, rec arrow.RecordBatch
 	for i, n := range names {
 		b := array.NewStringBuilder(mem)
 		for r := int64(0); r < rec.NumRows(); r++ {
-			b.Append(values[i])
+			if p.hive && values[i] == hiveNull {
+				b.AppendNull()
+			} else {
+				b.Append(values[i])
+			}
 		}
 		a := b.NewArray()
 		b.Release()
 		made = append(made, a)
-		fields = append(fields, arrow.Field{Name: n, Type: arrow.BinaryTypes.String})
+		fields = append(fields, arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true})
 		cols = append(cols, a)
 	}
 	out := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, rec.NumRows())

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -43,7 +45,7 @@ func Mode(m SaveMode) Option {
 // an object-store URL (s3://bucket/prefix, with the driver imported), returning the paths
 // written in order. Files are named part_<task>_<file>.parquet (part_<run id>_<task>_<file>
 // when the output already holds files they could collide with). Options: MinRowsPerFile,
-// MaxRowsPerFile, Mode (default SaveError).
+// MaxRowsPerFile, Mode (default SaveError), PartitionBy (Hive directories).
 //
 // Every directory sink (WriteParquet, WriteCSV, WriteJSON, WriteNumpy, WriteImages) commits
 // the whole run at once: its files are written into a staging area no reader lists, and
@@ -57,13 +59,13 @@ func Mode(m SaveMode) Option {
 // (sluice's Read* calls do) get the same guarantee. An empty dataset still leaves one file
 // carrying the schema (Parquet, CSV, JSON, NumPy), as pyarrow does.
 func (ds *Dataset) WriteParquet(ctx context.Context, dir string, opts ...Option) ([]string, error) {
-	return ds.writeFiles(ctx, "WriteParquet", dir, opts, nil, func(*config) write.Format { return write.Parquet() })
+	return ds.writeFiles(ctx, "WriteParquet", dir, opts, []string{"PartitionBy"}, func(*config) write.Format { return write.Parquet() })
 }
 
 // WriteCSV writes CSV files with a header row, committed as WriteParquet describes. Options:
-// Delimiter, MinRowsPerFile, MaxRowsPerFile, Mode.
+// Delimiter, MinRowsPerFile, MaxRowsPerFile, Mode, PartitionBy.
 func (ds *Dataset) WriteCSV(ctx context.Context, dir string, opts ...Option) ([]string, error) {
-	return ds.writeFiles(ctx, "WriteCSV", dir, opts, []string{"Delimiter"}, func(c *config) write.Format {
+	return ds.writeFiles(ctx, "WriteCSV", dir, opts, []string{"Delimiter", "PartitionBy"}, func(c *config) write.Format {
 		if c.delimiter != 0 {
 			return write.CSV(write.CSVDelimiter(c.delimiter))
 		}
@@ -72,9 +74,9 @@ func (ds *Dataset) WriteCSV(ctx context.Context, dir string, opts ...Option) ([]
 }
 
 // WriteJSON writes JSON Lines files, one object per row, committed as WriteParquet describes.
-// Options: MinRowsPerFile, MaxRowsPerFile, Mode.
+// Options: MinRowsPerFile, MaxRowsPerFile, Mode, PartitionBy.
 func (ds *Dataset) WriteJSON(ctx context.Context, dir string, opts ...Option) ([]string, error) {
-	return ds.writeFiles(ctx, "WriteJSON", dir, opts, nil, func(*config) write.Format { return write.JSON() })
+	return ds.writeFiles(ctx, "WriteJSON", dir, opts, []string{"PartitionBy"}, func(*config) write.Format { return write.JSON() })
 }
 
 // WriteNumpy writes column to .npy files in dir, one per write task (the rows of a task
@@ -119,14 +121,23 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 		return nil, callError(call, err)
 	}
 	f := format(c)
-	sink := &fileSink{format: f, maxRows: c.maxRows, emptyFile: call != "WriteImages"}
+	sink := &fileSink{format: f, maxRows: c.maxRows, emptyFile: call != "WriteImages", partitionBy: c.partitionBy}
 	label := fmt.Sprintf("%s[%s]", call, dir)
+	in := ds
+	if len(c.partitionBy) > 0 {
+		label = fmt.Sprintf("%s[%s, partitioned by %s]", call, dir, strings.Join(c.partitionBy, ","))
+		in = ds.partitionedForWrite(c.partitionBy, 0)
+		// The columns are checked before the run where the plan knows its schema.
+		if _, err := schemaOf(ctx, in.op); err != nil {
+			return nil, callError(call, err)
+		}
+	}
 	op := &logicalOp{kind: opMap, name: label, fuse: true, needRows: int(c.minRows), stage: sink.stage(label)}
-	wds := ds.derive(op, nil)
+	wds := in.derive(op, nil)
 	wds.last = ds.last
 	run, err := write.BeginRun(ctx, dir, write.RunOptions{
 		Mode:            c.saveMode,
-		PlanFingerprint: planFingerprint(wds, fmt.Sprintf("%s ext=%s min=%d max=%d", call, f.Ext(), c.minRows, c.maxRows)),
+		PlanFingerprint: planFingerprint(wds, fmt.Sprintf("%s ext=%s min=%d max=%d partitions=%v", call, f.Ext(), c.minRows, c.maxRows, c.partitionBy)),
 	})
 	if err != nil {
 		return nil, callError(call, err)
@@ -178,77 +189,95 @@ func warnLeftovers(call string, leftovers []string) {
 	}
 }
 
-// fileSink is the state of one write: a FilesWriter per running task, and every file they
-// completed, which the run commits when the plan has run.
+// fileSink is the state of one write: a FilesWriter per running task (per task and
+// directory with PartitionBy), and every file they completed, which the run commits when the
+// plan has run.
 type fileSink struct {
-	run       *write.Run
-	format    write.Format
-	maxRows   int64
-	emptyFile bool // an empty dataset gets one file carrying the schema
+	run         *write.Run
+	format      write.Format
+	maxRows     int64
+	emptyFile   bool     // an empty dataset gets one file carrying the schema
+	partitionBy []string // Hive directories by these columns
 
 	mu      sync.Mutex
-	writers map[*streaming.TaskContext]*write.FilesWriter
+	writers map[*streaming.TaskContext]map[string]*write.FilesWriter // by directory ("" unpartitioned)
 	files   []write.FileInfo
 	schema  *arrow.Schema // of the first batch seen, even an empty one
 }
 
 func (s *fileSink) stage(name string) streaming.Stage {
-	s.writers = map[*streaming.TaskContext]*write.FilesWriter{}
+	s.writers = map[*streaming.TaskContext]map[string]*write.FilesWriter{}
 	return streaming.Stage{
 		Name: name,
 		Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
-			w, err := s.writer(ctx, tc, in.Schema())
+			if len(s.partitionBy) > 0 {
+				return s.writePartitioned(ctx, tc, in)
+			}
+			w, err := s.writerIn(ctx, tc, "", in.Schema())
 			if err != nil {
 				return err
 			}
 			return w.Write(in)
 		},
 		Flush: func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error {
-			w := s.take(tc)
-			if w == nil {
-				return nil
+			ws := s.take(tc)
+			for i, w := range ws {
+				if _, err := w.Close(); err != nil {
+					for _, rest := range ws[i+1:] {
+						rest.Abort()
+					}
+					return err
+				}
+				s.mu.Lock()
+				s.files = append(s.files, w.Files()...)
+				s.mu.Unlock()
 			}
-			if _, err := w.Close(); err != nil {
-				return err
-			}
-			s.mu.Lock()
-			s.files = append(s.files, w.Files()...)
-			s.mu.Unlock()
 			return nil
 		},
 		Abort: func(tc *streaming.TaskContext) {
-			if w := s.take(tc); w != nil {
+			for _, w := range s.take(tc) {
 				w.Abort()
 			}
 		},
 	}
 }
 
-func (s *fileSink) writer(ctx context.Context, tc *streaming.TaskContext, schema *arrow.Schema) (*write.FilesWriter, error) {
+// writerIn returns the task's FilesWriter of directory dir (relative to the output; "" is
+// the output itself), made on first use.
+func (s *fileSink) writerIn(ctx context.Context, tc *streaming.TaskContext, dir string, schema *arrow.Schema) (*write.FilesWriter, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.schema == nil {
 		s.schema = schema
 	}
-	if w := s.writers[tc]; w != nil {
+	if w := s.writers[tc][dir]; w != nil {
 		return w, nil
 	}
 	w, err := write.NewFiles(ctx, s.run.Storage(), s.format, write.FilesOptions{
-		Dir: s.run.Dir(), Prefix: s.run.Prefix(), TaskIndex: tc.Task, MaxRowsPerFile: s.maxRows, Input: tc.Origin,
+		Dir: s.run.Dir(), Subdir: dir, Prefix: s.run.Prefix(), TaskIndex: tc.Task, MaxRowsPerFile: s.maxRows, Input: tc.Origin,
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.writers[tc] = w
+	if s.writers[tc] == nil {
+		s.writers[tc] = map[string]*write.FilesWriter{}
+	}
+	s.writers[tc][dir] = w
 	return w, nil
 }
 
-func (s *fileSink) take(tc *streaming.TaskContext) *write.FilesWriter {
+// take removes and returns the task's writers, in directory order.
+func (s *fileSink) take(tc *streaming.TaskContext) []*write.FilesWriter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := s.writers[tc]
+	byDir := s.writers[tc]
 	delete(s.writers, tc)
-	return w
+	dirs := slices.Sorted(maps.Keys(byDir))
+	ws := make([]*write.FilesWriter, len(dirs))
+	for i, d := range dirs {
+		ws[i] = byDir[d]
+	}
+	return ws
 }
 
 func (s *fileSink) written() []write.FileInfo {
@@ -264,7 +293,15 @@ func (s *fileSink) written() []write.FileInfo {
 func (s *fileSink) writeEmpty(ctx context.Context, ds *Dataset) ([]write.FileInfo, error) {
 	schema := s.schema
 	if schema == nil {
-		schema = declaredSchema(ctx, ds)
+		if schema = declaredSchema(ctx, ds); schema != nil && len(s.partitionBy) > 0 {
+			var keep []arrow.Field
+			for _, f := range schema.Fields() {
+				if !slices.Contains(s.partitionBy, f.Name) {
+					keep = append(keep, f)
+				}
+			}
+			schema = arrow.NewSchema(keep, nil)
+		}
 	}
 	if schema == nil {
 		return nil, nil

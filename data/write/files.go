@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -35,13 +36,18 @@ type FilesOptions struct {
 	EmptyFile bool
 	// Input names the task's input (TaskContext.Origin), recorded in FileInfo for the ledger.
 	Input string
+	// Subdir, when set, is a relative directory under Dir ("year=2024/month=05", slash
+	// separated) that the files go into: a Hive partition of the output. File names only need
+	// to be unique within a Subdir.
+	Subdir string
 }
 
 // FileInfo describes one file a FilesWriter committed: what a run's manifest records.
 type FileInfo struct {
 	// Path is where the file was written (under FilesOptions.Dir).
 	Path string
-	// Name is its base name.
+	// Name is its name relative to Dir: the base name, after FilesOptions.Subdir and a "/"
+	// when that is set. The run publishes the file under this name.
 	Name string
 	// Task and Index are the write task and the file's index within the task.
 	Task, Index int
@@ -135,6 +141,10 @@ func NewFiles(ctx context.Context, st Storage, format Format, opts FilesOptions)
 	}
 	if opts.MaxRowsPerFile < 0 {
 		return nil, fmt.Errorf("sluice: write: %s: negative MaxRowsPerFile %d", opts.Dir, opts.MaxRowsPerFile)
+	}
+	if opts.Subdir != "" && (strings.HasPrefix(opts.Subdir, "/") || strings.Contains(opts.Subdir, `\`) ||
+		slices.ContainsFunc(strings.Split(opts.Subdir, "/"), func(s string) bool { return s == "" || s == "." || s == ".." })) {
+		return nil, fmt.Errorf("sluice: write: %s: subdirectory %q is not a clean relative path", opts.Dir, opts.Subdir)
 	}
 	return &FilesWriter{ctx: ctx, st: st, format: format, opts: opts}, nil
 }
@@ -275,6 +285,9 @@ func (w *FilesWriter) cleanup() error {
 
 func (w *FilesWriter) open() error {
 	name := FileName(w.opts.Prefix, w.opts.TaskIndex, w.fileIndex, w.format.Ext())
+	if w.opts.Subdir != "" {
+		name = w.opts.Subdir + "/" + name
+	}
 	p := joinPath(w.opts.Dir, name)
 	f, err := w.st.Create(w.ctx, p)
 	if err != nil {
@@ -306,6 +319,9 @@ func (w *FilesWriter) commit() error {
 		return err // Commit leaves nothing behind and names the path
 	}
 	name := p[strings.LastIndexAny(p, `/\`)+1:]
+	if w.opts.Subdir != "" {
+		name = w.opts.Subdir + "/" + name
+	}
 	w.done = append(w.done, FileInfo{Path: p, Name: name, Task: w.opts.TaskIndex, Index: w.fileIndex - 1, Input: w.opts.Input,
 		Rows: w.fileRows, Bytes: w.sum.n, CRC32: w.sum.crc})
 	testPoint("file")

@@ -275,7 +275,10 @@ func (r *Run) Commit(ctx context.Context, files []FileInfo) (*manifest.Manifest,
 		if a.Task != b.Task {
 			return a.Task - b.Task
 		}
-		return a.Index - b.Index
+		if a.Index != b.Index {
+			return a.Index - b.Index
+		}
+		return strings.Compare(a.Name, b.Name) // files of one task in several partitions
 	})
 	for _, f := range files {
 		if !strings.HasPrefix(f.Path, r.impl.stagingDir()) {
@@ -361,15 +364,20 @@ func (r *Run) next(base *manifest.Manifest, foreign []manifest.File, ours []mani
 }
 
 // withRunID renames a file of the run so that it cannot collide with files already in the
-// output: "part_000003_000001.parquet" becomes "part_<id>_000003_000001.parquet".
+// output: "part_000003_000001.parquet" becomes "part_<id>_000003_000001.parquet", and
+// "year=2024/part_000003_000001.parquet" "year=2024/part_<id>_000003_000001.parquet".
 func (r *Run) withRunID(name string) string {
-	if strings.Contains(name, r.id) {
+	dir, base := "", name
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		dir, base = name[:i+1], name[i+1:]
+	}
+	if strings.Contains(base, r.id) {
 		return name
 	}
-	if rest, ok := strings.CutPrefix(name, DefaultPrefix+"_"); ok {
-		return DefaultPrefix + "_" + r.id + "_" + rest
+	if rest, ok := strings.CutPrefix(base, DefaultPrefix+"_"); ok {
+		return dir + DefaultPrefix + "_" + r.id + "_" + rest
 	}
-	return r.id + "_" + name
+	return dir + r.id + "_" + base
 }
 
 // existsError is SaveError's refusal, saying what the output holds.

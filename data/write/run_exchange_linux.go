@@ -324,8 +324,9 @@ func (e *exchangeRun) commit(ctx context.Context, r *Run, files []FileInfo) (m *
 }
 
 // linkTree hard-links every entry of src into dst (directories recreated, symlinks copied),
-// except src's top-level manifest. A top-level name that dst already holds (a file of this
-// run) is moved aside to <name>.mine and recorded in taken. When listForeign is set, the
+// except src's top-level manifest. Directories both hold (partitions) are merged; a file
+// name that dst already holds (a file of this run) is moved aside to <name>.mine and its
+// slash-separated path relative to dst recorded in taken. When listForeign is set, the
 // non-hidden files are appended to foreign as manifest entries of unknown rows and checksum.
 func linkTree(src, dst, rel string, taken map[string]bool, foreign *[]manifest.File, listForeign bool) error {
 	ents, err := os.ReadDir(filepath.Join(src, rel))
@@ -339,18 +340,25 @@ func linkTree(src, dst, rel string, taken map[string]bool, foreign *[]manifest.F
 			continue
 		}
 		from, to := filepath.Join(src, r), filepath.Join(dst, r)
-		if rel == "" {
-			if _, err := os.Lstat(to); err == nil {
-				if err := os.Rename(to, to+".mine"); err != nil {
-					return err
-				}
-				taken[name] = true
+		have, err := os.Lstat(to)
+		switch {
+		case err == nil && ent.IsDir() && have.IsDir():
+			// A directory both have (a partition both runs wrote into): merged below.
+		case err == nil:
+			if err := os.Rename(to, to+".mine"); err != nil {
+				return err
 			}
+			taken[filepath.ToSlash(r)] = true
+			have = nil
+		default:
+			have = nil
 		}
 		switch {
 		case ent.IsDir():
-			if err := os.Mkdir(to, 0o777); err != nil {
-				return err
+			if have == nil {
+				if err := os.Mkdir(to, 0o777); err != nil {
+					return err
+				}
 			}
 			if err := linkTree(src, dst, r, taken, foreign, listForeign); err != nil {
 				return err
