@@ -365,6 +365,9 @@ func TestGroupByAggregateMatchesOracle(t *testing.T) {
 		{"spilling", 60_000, 40, 50, 256 << 10, []string{"k1", "v1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if raceEnabled && tc.name == "spilling" {
+				tc.rows, tc.budget = tc.rows/5, tc.budget/5
+			}
 			c := relContext(t, tc.budget)
 			mem := c.Allocator
 			rng := rand.New(rand.NewPCG(uint64(tc.rows), 9))
@@ -424,6 +427,9 @@ func TestSortMatchesOracle(t *testing.T) {
 		{"spilling", 200_000, []string{"k2", "v1"}, []bool{true, false}, 512 << 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if raceEnabled && tc.name == "spilling" {
+				tc.rows, tc.budget = tc.rows/5, tc.budget/5
+			}
 			c := relContext(t, tc.budget)
 			rng := rand.New(rand.NewPCG(uint64(tc.rows), 3))
 			recs, rows := randomTable(c.Allocator, rng, tc.rows, max(1, tc.rows/2000), 50)
