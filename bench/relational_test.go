@@ -22,7 +22,9 @@ import (
 // plain single-goroutine Go loop doing the same work (a map-based aggregate, slices.SortFunc, a
 // map-based join), and report both throughputs and their ratio ("x-loop": above 1, sluice is
 // faster). Outputs are compared, so neither side can skip work. Run them one at a time with
-// -benchtime 1x: each generates its input first (seconds), outside the timings.
+// -benchtime 1x: each generates its input first (seconds), outside the timings. On a shared
+// machine the wall-clock figures move with the load; "cpu-s" and "loop-cpu-s" (the process's
+// CPU time over each side, garbage collection included) move less.
 
 // relationalBlockRows is the rows per input batch (one read task each).
 const relationalBlockRows = 128 << 10
@@ -121,15 +123,15 @@ func BenchmarkGroupByAggregate(b *testing.B) {
 	freeMemory()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		start := time.Now()
+		cpu0, start := cpuTime(), time.Now()
 		got, err := q1Plan(src).TakeAll(ctx, 0)
-		secs := time.Since(start).Seconds()
+		secs, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
 		if err != nil {
 			b.Fatal(err)
 		}
-		start = time.Now()
+		cpu0, start = cpuTime(), time.Now()
 		want := q1Loop(lineitem)
-		loop := time.Since(start).Seconds()
+		loop, loopCPU := time.Since(start).Seconds(), cpuTime()-cpu0
 		if len(got) != len(want) {
 			b.Fatalf("%d groups, the loop %d", len(got), len(want))
 		}
@@ -142,6 +144,8 @@ func BenchmarkGroupByAggregate(b *testing.B) {
 		b.ReportMetric(float64(rows)/secs, "rows/s")
 		b.ReportMetric(float64(rows)/loop, "loop-rows/s")
 		b.ReportMetric(loop/secs, "x-loop")
+		b.ReportMetric(cpu.Seconds(), "cpu-s")
+		b.ReportMetric(loopCPU.Seconds(), "loop-cpu-s")
 		b.ReportMetric(0, "ns/op")
 	}
 }
@@ -195,13 +199,13 @@ func BenchmarkSort(b *testing.B) {
 	freeMemory()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		start := time.Now()
+		cpu0, start := cpuTime(), time.Now()
 		n, sum, err := drainSorted(ctx, src.Sort([]string{"key"}))
-		secs := time.Since(start).Seconds()
+		secs, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
 		if err != nil || n != rows {
 			b.Fatalf("%d rows sorted, %v", n, err)
 		}
-		start = time.Now()
+		cpu0, start = cpuTime(), time.Now()
 		all := make([]pair, 0, rows)
 		for _, r := range recs {
 			k, p := r.Column(0).(*array.Int64).Int64Values(), r.Column(1).(*array.Int64).Int64Values()
@@ -210,7 +214,7 @@ func BenchmarkSort(b *testing.B) {
 			}
 		}
 		slices.SortFunc(all, func(a, b pair) int { return cmp.Compare(a.key, b.key) })
-		loop := time.Since(start).Seconds()
+		loop, loopCPU := time.Since(start).Seconds(), cpuTime()-cpu0
 		var want int64
 		for j, p := range all[:1000] {
 			want += p.payload * int64(j)
@@ -221,6 +225,8 @@ func BenchmarkSort(b *testing.B) {
 		b.ReportMetric(rows/secs, "rows/s")
 		b.ReportMetric(rows/loop, "loop-rows/s")
 		b.ReportMetric(loop/secs, "x-loop")
+		b.ReportMetric(cpu.Seconds(), "cpu-s")
+		b.ReportMetric(loopCPU.Seconds(), "loop-cpu-s")
 		b.ReportMetric(0, "ns/op")
 	}
 }
@@ -281,7 +287,7 @@ func BenchmarkJoin(b *testing.B) {
 	freeMemory()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		start := time.Now()
+		cpu0, start := cpuTime(), time.Now()
 		var n, sum int64
 		for batch, err := range l.Join(r, []string{"key"}, data.Inner).IterBatches(ctx) {
 			if err != nil {
@@ -296,9 +302,9 @@ func BenchmarkJoin(b *testing.B) {
 				sum += x
 			}
 		}
-		secs := time.Since(start).Seconds()
+		secs, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
 
-		start = time.Now()
+		cpu0, start = cpuTime(), time.Now()
 		build := make(map[int64]int32, rightRows)
 		var rk, rv []int64
 		for _, rec := range right {
@@ -317,7 +323,7 @@ func BenchmarkJoin(b *testing.B) {
 				}
 			}
 		}
-		loop := time.Since(start).Seconds()
+		loop, loopCPU := time.Since(start).Seconds(), cpuTime()-cpu0
 		var want int64
 		for _, x := range outValue {
 			want += x
@@ -328,6 +334,8 @@ func BenchmarkJoin(b *testing.B) {
 		b.ReportMetric(leftRows/secs, "left-rows/s")
 		b.ReportMetric(leftRows/loop, "loop-left-rows/s")
 		b.ReportMetric(loop/secs, "x-loop")
+		b.ReportMetric(cpu.Seconds(), "cpu-s")
+		b.ReportMetric(loopCPU.Seconds(), "loop-cpu-s")
 		b.ReportMetric(0, "ns/op")
 	}
 }
@@ -358,9 +366,9 @@ func BenchmarkExchangeSpill(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		rss := sampleRSS()
-		start := time.Now()
+		cpu0, start := cpuTime(), time.Now()
 		n, sum, err := drainSorted(ctx, ds)
-		secs := time.Since(start).Seconds()
+		secs, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
 		peak := rss.Stop()
 		if err != nil || n != rows {
 			b.Fatalf("%d rows sorted, %v", n, err)
@@ -375,13 +383,13 @@ func BenchmarkExchangeSpill(b *testing.B) {
 		freeMemory()
 
 		rss = sampleRSS()
-		start = time.Now()
+		cpu0, start = cpuTime(), time.Now()
 		all := make([]pair, rows)
 		for j := range all {
 			all[j] = pair{int64(mix(uint64(j))), int64(j)}
 		}
 		slices.SortFunc(all, func(a, b pair) int { return cmp.Compare(a.key, b.key) })
-		loop := time.Since(start).Seconds()
+		loop, loopCPU := time.Since(start).Seconds(), cpuTime()-cpu0
 		loopPeak := rss.Stop()
 		var want int64
 		for j, p := range all[:1000] {
@@ -400,6 +408,8 @@ func BenchmarkExchangeSpill(b *testing.B) {
 		b.ReportMetric(rows/loop, "loop-rows/s")
 		b.ReportMetric(float64(loopPeak)/(1<<20), "loop-peak-MiB")
 		b.ReportMetric(loop/secs, "x-loop")
+		b.ReportMetric(cpu.Seconds(), "cpu-s")
+		b.ReportMetric(loopCPU.Seconds(), "loop-cpu-s")
 		b.ReportMetric(0, "ns/op")
 	}
 }
