@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -191,22 +192,18 @@ func addVarLens(c arrow.Array, lens []int) {
 		}
 		return
 	}
+	nulls := c.NullN() > 0
 	for i := range lens {
-		if c.IsValid(i) {
+		if !nulls || c.IsValid(i) {
 			lens[i] += escapedLen(binaryValue(c, i))
 		}
 	}
 }
 
-func escapedLen(v []byte) int {
-	n := len(v) + 2
-	for _, b := range v {
-		if b == 0 {
-			n++
-		}
-	}
-	return n
-}
+// zero is the byte that strings escape.
+var zero = []byte{0}
+
+func escapedLen(v []byte) int { return len(v) + 2 + bytes.Count(v, zero) }
 
 // binaryValue is row i of a string or binary column (any offset width, views, fixed size).
 func binaryValue(c arrow.Array, i int) []byte {
@@ -241,9 +238,10 @@ func encodeColumn(dst []byte, pos []int, c arrow.Array, desc bool) error {
 	}
 	w := keyWidth(c.DataType())
 	n := c.Len()
+	nulls := c.NullN() > 0
 	for i := 0; i < n; i++ {
 		p := pos[i]
-		if c.IsNull(i) {
+		if nulls && c.IsNull(i) {
 			dst[p] = markNull
 			if w > 0 {
 				pos[i] = p + 1 + w // zero padding, already cleared
@@ -437,8 +435,9 @@ func floatKey(f float64) uint64 {
 
 // encodeBinary writes escaped string or binary values at pos (the markers are written).
 func encodeBinary(dst []byte, pos []int, c arrow.Array, desc bool) {
+	nulls := c.NullN() > 0
 	for i := 0; i < c.Len(); i++ {
-		if c.IsValid(i) {
+		if !nulls || c.IsValid(i) {
 			pos[i] = putEscaped(dst, pos[i], binaryValue(c, i), desc)
 		}
 	}
@@ -447,6 +446,11 @@ func encodeBinary(dst []byte, pos []int, c arrow.Array, desc bool) {
 // putEscaped writes v escaped at dst[p:] and returns the position after it.
 func putEscaped(dst []byte, p int, v []byte, desc bool) int {
 	start := p
+	if bytes.IndexByte(v, 0) < 0 {
+		// Nothing to escape (the common case): one copy, not a loop over the bytes.
+		p += copy(dst[p:], v)
+		v = nil
+	}
 	for _, b := range v {
 		dst[p] = b
 		p++
