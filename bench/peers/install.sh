@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install.sh builds the peer environment for the side-by-side benchmarks (issue 8):
 # a virtualenv at bench/peers/.venv with pinned Ray Data, pyarrow, pandas, numpy, Pillow,
-# PyTorch + torchvision and Daft. Each peer is installed on its own so that one that fails
+# PyTorch + torchvision, Daft, and (for the relational and expression workloads R1-R4, E1)
+# Polars and DuckDB. Each peer is installed on its own so that one that fails
 # leaves the others usable; the failure is written to .venv/peer-status/<peer>.err and the
 # report prints it instead of dropping the peer.
 #
@@ -22,7 +23,9 @@ PILLOW_VERSION=13.0.0
 TORCH_VERSION=2.15.0
 TORCHVISION_VERSION=0.29.2
 DAFT_VERSION=0.7.26
-PEERS=${PEERS:-"base ray torch daft"}
+POLARS_VERSION=2.1.0
+DUCKDB_VERSION=2.0.0
+PEERS=${PEERS:-"base ray torch daft polars duckdb"}
 
 py=${PYTHON:-}
 if [ -z "$py" ]; then
@@ -69,6 +72,12 @@ for p in $PEERS; do
     if [ ! -x "$venv/daft/bin/python" ]; then "$py" -m venv "$venv/daft"; fi
     DAFT_PY="$venv/daft/bin/python" install daft "import daft, pyarrow; print('daft', daft.__version__, 'pyarrow', pyarrow.__version__)" \
           "daft==$DAFT_VERSION" "numpy==$NUMPY_VERSION" ;;
+  # Polars and DuckDB read the same Parquet files as everyone else (R1-R4, E1) and hand their
+  # results over as Arrow tables, so they share the main venv's pyarrow.
+  polars) install polars "import polars; print('polars', polars.__version__)" \
+          "polars==$POLARS_VERSION" "pyarrow==$PYARROW_VERSION" ;;
+  duckdb) install duckdb "import duckdb; print('duckdb', duckdb.__version__)" \
+          "duckdb==$DUCKDB_VERSION" "pyarrow==$PYARROW_VERSION" ;;
   *) echo "install.sh: unknown peer $p" >&2 ;;
   esac
 done

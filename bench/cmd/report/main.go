@@ -1,7 +1,9 @@
 // Command report runs issue 8's side-by-side benchmarks: every workload of bench/cmd/workloads
 // (sluice) next to its peers in bench/peers/workloads.py (Ray Data, Ray tasks, Daft, plain
-// Python loops), alternately (A B C A B C ...) for several rounds, checks that every system's
-// output equals sluice's before trusting a time, and writes
+// Python loops) and, for the relational and expression workloads R1-R4 and E1,
+// bench/peers/relational.py (Ray Data, Daft, Polars, DuckDB, pyarrow.dataset), alternately
+// (A B C A B C ...) for several rounds, checks that every system's output equals sluice's
+// before trusting a time, and writes
 //
 //	bench/results/results.json   machine, versions, every run with its exact command
 //	bench/results/*.png          one chart per metric (median, with min-max bars)
@@ -9,7 +11,7 @@
 //
 // Run from the repository root after bash bench/peers/install.sh:
 //
-//	go run ./bench/cmd/report [-rounds 3] [-only W1,W2,W3,W4,W5,W8-fib,W8-pi]
+//	go run ./bench/cmd/report [-rounds 3] [-only W1,W2,W3,W4,W5,W8-fib,W8-pi,R1,R2,R3,R4,E1]
 //
 // With -only, the workloads not run are kept from the existing results.json, each with the
 // time and rounds of its own run, so the README always has every row.
@@ -83,7 +85,7 @@ type options struct {
 func main() {
 	var o options
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds per system (each round runs every system once)")
-	flag.StringVar(&o.only, "only", "", "comma-separated workload IDs to run (W1,W2,W3,W4,W5,W8-fib,W8-pi; default all); the others are kept from results.json")
+	flag.StringVar(&o.only, "only", "", "comma-separated workload IDs to run (W1,W2,W3,W4,W5,W8-fib,W8-pi,R1,R2,R3,R4,E1; default all); the others are kept from results.json")
 	flag.StringVar(&o.results, "results", "bench/results", "directory for results.json and charts")
 	flag.StringVar(&o.readme, "readme", "bench/README.md", "README to write")
 	flag.StringVar(&o.data, "data", "bench/data/tables", "directory for the generated inputs")
@@ -192,6 +194,12 @@ func runReport(ctx context.Context, o options, log io.Writer) error {
 	if err := gen.Run(); err != nil {
 		return fmt.Errorf("sluice: report: generate %s: %w", e.tablesDir, err)
 	}
+	fmt.Fprintln(log, "report: generating the relational inputs in", e.tablesDir)
+	genRel := exec.CommandContext(ctx, e.workloads, "gen-rel", "-dir", e.tablesDir)
+	genRel.Stdout, genRel.Stderr = log, log
+	if err := genRel.Run(); err != nil {
+		return fmt.Errorf("sluice: report: generate %s: %w", e.tablesDir, err)
+	}
 	if n, _ := filepath.Glob(filepath.Join(e.imagesDir, "*.jpg")); len(n) == 0 {
 		rep.Skipped["W1"] = e.imagesDir + " holds no JPEGs: build the corpus with sh bench/corpus/build.sh"
 	}
@@ -289,6 +297,8 @@ func probePeers(ctx context.Context, e *env, versions, missing map[string]string
 		{"torch", e.python, "import torch, torchvision; print('torch', torch.__version__); print('torchvision', torchvision.__version__)"},
 		{"ray-onnx", e.python, "import ray, onnxruntime; print('onnxruntime', onnxruntime.__version__)"},
 		{"daft", e.daftPython, "import daft, pyarrow; print('daft', daft.__version__); print('daft-pyarrow', pyarrow.__version__)"},
+		{"polars", e.python, "import polars; print('polars', polars.__version__)"},
+		{"duckdb", e.python, "import duckdb; print('duckdb', duckdb.__version__)"},
 	}
 	for _, p := range probes {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)

@@ -13,6 +13,9 @@ import (
 type treePeak struct {
 	pss   int64 // bytes
 	procs int
+	// cpu is the CPU time (user + system) of every process seen in the tree, each at its
+	// last sample: a process's last interval before it exits is missed.
+	cpu float64 // seconds
 }
 
 // sampleTree samples root and its descendants every interval until stop is closed, and
@@ -21,6 +24,7 @@ type treePeak struct {
 // twice).
 func sampleTree(root int, interval time.Duration, stop <-chan struct{}) treePeak {
 	var peak treePeak
+	cpu := map[int]float64{}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -28,15 +32,49 @@ func sampleTree(root int, interval time.Duration, stop <-chan struct{}) treePeak
 		var sum int64
 		for _, pid := range pids {
 			sum += pss(pid)
+			if c, ok := cpuSeconds(pid); ok {
+				cpu[pid] = c
+			}
 		}
 		peak.pss = max(peak.pss, sum)
 		peak.procs = max(peak.procs, len(pids))
 		select {
 		case <-stop:
+			peak.cpu = 0
+			for _, c := range cpu {
+				peak.cpu += c
+			}
 			return peak
 		case <-t.C:
 		}
 	}
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/<pid>/stat's times (100 on every
+// Linux architecture Go supports).
+const clockTicks = 100
+
+// cpuSeconds reads a process's own user and system time from /proc/<pid>/stat (fields 14
+// and 15; the fields after the command name start at field 3).
+func cpuSeconds(pid int) (float64, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return float64(u+s) / clockTicks, true
 }
 
 // descendants returns root and every process below it, from /proc.

@@ -87,7 +87,7 @@ func plan(e *env) []workload {
 	tasks := strconv.Itoa(e.tasks)
 	fibN, samples := strconv.Itoa(e.fibN), strconv.Itoa(e.piSamples)
 	w3in, w5in := filepath.Join(e.tablesDir, "w3"), filepath.Join(e.tablesDir, "w5")
-	return []workload{
+	return append([]workload{
 		{
 			ID: "W1", Title: "images: read 1,000 ImageNet-like JPEGs, resize 224, normalize, batches of 64", Tolerance: 1e-3, SampleMemory: true,
 			Metrics: []metric{
@@ -198,5 +198,5 @@ func plan(e *env) []workload {
 				}},
 			},
 		},
-	}
+	}, relationalPlan(e)...)
 }

@@ -17,11 +17,11 @@ func renderReadme(rep *report, charts []string, results, notes string) string {
 		"with sluice and with its peers on the same machine and the same files.\n\n")
 	p("This file is written by `go run ./bench/cmd/report`; do not edit it by hand " +
 		"(the analysis at the end comes from `bench/results/notes.md`).\n\n")
-	p("## Running it\n\n```sh\nbash bench/peers/install.sh     # venv at bench/peers/.venv: Ray Data, pyarrow, pandas, numpy, Pillow, torch, Daft (pinned)\n" +
+	p("## Running it\n\n```sh\nbash bench/peers/install.sh     # venv at bench/peers/.venv: Ray Data, pyarrow, pandas, numpy, Pillow, torch, Daft, Polars, DuckDB (pinned)\n" +
 		"sh bench/corpus/build.sh        # the W1/W4 and W2 image corpora (optional: those workloads are skipped without them)\n" +
 		"sh scripts/install-libjpeg.sh   # optional: the sluice (libjpeg) rows\n" +
 		"sh scripts/install-onnxruntime.sh   # W4's sluice rows (ONNX Runtime for -tags onnx)\n" +
-		"go run ./bench/cmd/report       # -rounds 5, -only W1,W2,W3,W4,W5,W8-fib,W8-pi (the rest kept from results.json), -nice -10 on a shared machine (root)\n" +
+		"go run ./bench/cmd/report       # -rounds 5, -only W1,W2,W3,W4,W5,W8-fib,W8-pi,R1,R2,R3,R4,E1 (the rest kept from results.json), -nice -10 on a shared machine (root)\n" +
 		"go run ./bench/cmd/report -render   # redraw this file after editing bench/results/notes.md\n```\n\n")
 	p("PyPI's Linux torch wheel is the CUDA build (the CPU index is not reachable here); it runs on the CPU " +
 		"and makes the venv about 6 GB. Daft 0.7.26 needs pyarrow < 26, so it has its own venv in `.venv/daft`. " +
@@ -34,6 +34,21 @@ func renderReadme(rep *report, charts []string, results, notes string) string {
 		"in 8 files; W1 and W4 read the 1,000 ImageNet-like JPEGs of bench/corpus, W2 its 40 photos of 4000x3000; " +
 		"W4 classifies with `testdata/models/tiny_cnn.onnx`), then runs each system once per round in turn (A B C A B C ...). The peers' programs are in " +
 		"`bench/peers/workloads.py`, written as each system's documentation writes them.\n\n")
+	p("The relational and expression workloads (R1-R4 of issue 13, E1 of issue 14) read inputs that " +
+		"`workloads gen-rel` writes into `bench/data/tables` (1.5 GB of Parquet in 16 files each: a TPC-H " +
+		"lineitem-like table of 6M rows for R1 and E1, 10M orders and 1M customers for R2, 10M rows with a " +
+		"unique int64 key for R3, 16M rows with 4M keys for R4). sluice runs them in `bench/cmd/workloads` " +
+		"(`relational.go`); Ray Data 2.60 (its expressions, `groupby().aggregate`, `join`, `sort`), Daft, " +
+		"Polars (lazy, default engine; streaming on R4), DuckDB (SQL over `read_parquet`) and, on E1, " +
+		"pyarrow.dataset run the same query in `bench/peers/relational.py`. Every engine's result is folded " +
+		"into the same checksums: every cell of Q1's four rows; the row count and column sums of the join " +
+		"plus a sum over rows of (o_orderkey mod 1000) x c_nationkey, which only agrees when every order met " +
+		"its own customer; for the sort, a position-weighted sum of the payload and the count of descending " +
+		"steps (0), so the order is compared row for row; group sums and counts for R4; sums for E1. Integer " +
+		"sums are exact; float sums agree to a relative 1e-9 (each engine adds in its own order). Work time " +
+		"ends with the result in the process as Arrow (Ray: its blocks fetched from the object store); the " +
+		"sluice side's clock also covers folding its output into the checksums, the peers' does not. *CPU " +
+		"time* is user + system time of the whole process tree.\n\n")
 	p("Honesty checks: every run's output is compared with sluice's (row counts and column sums; W3's " +
 		"written files are read back by one checker, `bench/peers/check.py`, for every system) and a row whose " +
 		"outputs differ gets no ratio; rows whose max exceeds their min by more than 25%% are marked ⚠; " +

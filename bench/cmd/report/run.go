@@ -52,6 +52,11 @@ type run struct {
 	MaxRSSMiB float64 `json:"max_rss_mib"`
 	// Processes is the largest number of processes in the tree at one sample.
 	Processes int `json:"processes"`
+	// CPUSeconds is the user + system time of the process tree: the larger of the kernel's
+	// count for the process and the descendants it waited for (getrusage), and, on workloads
+	// that sample memory, the sum over every process seen in the tree at its last sample
+	// (Ray's raylet and workers are not waited for by the driver).
+	CPUSeconds float64 `json:"cpu_s,omitempty"`
 }
 
 // shellQuote renders args as a command a person can paste.
@@ -111,7 +116,9 @@ func execute(ctx context.Context, args []string, dir, logPath string, timeout ti
 	r.Processes = peak.procs
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.MaxRSSMiB = float64(ru.Maxrss) / 1024
+		r.CPUSeconds = timeval(ru.Utime) + timeval(ru.Stime)
 	}
+	r.CPUSeconds = max(r.CPUSeconds, peak.cpu)
 	if waitErr != nil {
 		r.Error = fmt.Sprintf("%v: %s", waitErr, tail(logPath, 6))
 		return r
@@ -123,6 +130,8 @@ func execute(ctx context.Context, args []string, dir, logPath string, timeout ti
 	}
 	return r
 }
+
+func timeval(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
 
 // tail returns the last n lines of a file, joined by " | ".
 func tail(path string, n int) string {

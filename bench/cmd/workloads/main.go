@@ -11,6 +11,12 @@
 //	workloads w1   -in DIR                            # images: decode, resize 224, normalize
 //	workloads w2   -in DIR [-serial]                  # seed 000 case 3 over large photos
 //	workloads w4   -in DIR -model FILE.onnx           # batch inference on 2 actors (-tags onnx)
+//	workloads gen-rel -dir bench/data/tables          # the R1-R4 and E1 inputs (1.5 GB of Parquet)
+//	workloads r1   -in DIR                            # TPC-H Q1 over lineitem (6M rows)
+//	workloads r2   -in DIR                            # inner join orders (10M) x customers (1M)
+//	workloads r3   -in DIR                            # sort 10M rows by an int64 key
+//	workloads r4   -in DIR                            # group-by of 512 MiB under a 64 MiB budget
+//	workloads e1   -in DIR                            # filter + with_column + select over lineitem
 //
 // When the environment variable BENCH_SPAWN_UNIX_NS holds the Unix time (ns) at which the
 // report started the process, time-to-first-batch is also given from process start.
@@ -27,6 +33,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
 )
 
@@ -64,7 +71,7 @@ func main() {
 
 func run(ctx context.Context, args []string, w io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("sluice: workloads: want a workload: gen, w1, w2, w3, w4, w5, fib or pi")
+		return fmt.Errorf("sluice: workloads: want a workload: gen, gen-rel, w1, w2, w3, w4, w5, fib, pi, r1, r2, r3, r4 or e1")
 	}
 	name := args[0]
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -102,6 +109,10 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	switch name {
 	case "gen":
 		return generate(ctx, *dir, *scale, nil)
+	case "gen-rel":
+		return generateRelational(ctx, *dir, *scale, memory.NewGoAllocator())
+	case "r1", "r2", "r3", "r4", "e1":
+		res, err = relational(ctx, name, *in, dc)
 	case "w3":
 		res, err = tables(ctx, *in, *out, dc)
 	case "w5":
