@@ -62,6 +62,15 @@ type ParquetOptions struct {
 	// naming the column and row; Spark's files need Int96Microsecond, pyarrow's
 	// coerce_int96_timestamp_unit="us".
 	Int96Unit Int96Unit
+	// DictionaryFilter, if set, is asked about each row group RowGroupFilter kept (predicate
+	// pushdown by dictionary, parquet_dictionary.go): dict returns every distinct value of a
+	// top-level column in the group, decoded from its dictionary page, when all of the
+	// chunk's data pages are dictionary-encoded (its page encoding statistics say so) and the
+	// page reader decodes the column's type; nil otherwise. Only the pages asked for are
+	// read; the arrays are released when the filter returns. A group it answers false for is
+	// skipped; DictionarySkipped, if set, is called with the number it skipped.
+	DictionaryFilter  func(rg *metadata.RowGroupMetaData, schema *arrow.Schema, dict func(column string) arrow.Array) bool
+	DictionarySkipped func(n int)
 }
 
 // ReadParquet reads the Parquet file f from st row group by row group and calls emit with each
@@ -176,6 +185,13 @@ func (r *parquetRead) run(rr RangeReader) error {
 			skip(len(groups) - len(kept))
 		}
 		groups = kept
+	}
+	if r.opts.DictionaryFilter != nil {
+		schema, err := r.fr.Schema()
+		if err != nil {
+			return readError("parquet", r.path, err)
+		}
+		groups = r.dictionaryFilter(groups, schema)
 	}
 	// first[rg] is the file's row number of row group rg's first row, for errors.
 	first := make([]int64, r.pf.NumRowGroups())
