@@ -346,6 +346,9 @@ func ReadParquet[P PathList](paths P, opts ...Option) *Dataset {
 			opts := read.ParquetOptions{Columns: columns, Limit: limit, Int96Unit: unit,
 				RowGroupFilter:   rowGroupFilter(filter),
 				RowGroupsSkipped: func(n int) { tc.Count("row_groups_skipped", int64(n)) },
+				// by dictionary: parquet_dictionary.go
+				DictionaryFilter:  dictionaryFilter(filter),
+				DictionarySkipped: func(n int) { tc.Count("row_groups_skipped_by_dictionary", int64(n)) },
 			}
 			return read.ReadParquet(ctx, tc.Mem, st, f, opts, emit)
 		}

@@ -62,6 +62,15 @@ type ParquetOptions struct {
 	// naming the column and row; Spark's files need Int96Microsecond, pyarrow's
 	// coerce_int96_timestamp_unit="us".
 	Int96Unit Int96Unit
+	// DictionaryFilter, if set, is asked about each row group RowGroupFilter kept (predicate
+	// pushdown by dictionary, parquet_dictionary.go): dict returns every distinct value of a
+	// top-level column in the group, decoded from its dictionary page, when all of the
+	// chunk's data pages are dictionary-encoded (its page encoding statistics say so) and the
+	// page reader decodes the column's type; nil otherwise. Only the pages asked for are
+	// read; the arrays are released when the filter returns. A group it answers false for is
+	// skipped; DictionarySkipped, if set, is called with the number it skipped.
+	DictionaryFilter  func(rg *metadata.RowGroupMetaData, schema *arrow.Schema, dict func(column string) arrow.Array) bool
+	DictionarySkipped func(n int)
 }
 
 // ReadParquet reads the Parquet file f from st row group by row group and calls emit with each
@@ -90,7 +99,9 @@ func ReadParquet(ctx context.Context, mem memory.Allocator, st Storage, f File, 
 	if opts.BatchRows == 0 {
 		opts.BatchRows = DefaultParquetBatchRows
 	}
-	rr, pf, err := openParquet(ctx, mem, st, f)
+	pages := newPageBuffers(smallAllocs{mem})
+	defer pages.release() // after the file reader closes: its page readers free into pages
+	rr, pf, err := openParquet(ctx, pages, st, f)
 	if err != nil {
 		return err
 	}
@@ -174,6 +185,13 @@ func (r *parquetRead) run(rr RangeReader) error {
 			skip(len(groups) - len(kept))
 		}
 		groups = kept
+	}
+	if r.opts.DictionaryFilter != nil {
+		schema, err := r.fr.Schema()
+		if err != nil {
+			return readError("parquet", r.path, err)
+		}
+		groups = r.dictionaryFilter(groups, schema)
 	}
 	// first[rg] is the file's row number of row group rg's first row, for errors.
 	first := make([]int64, r.pf.NumRowGroups())
@@ -466,13 +484,15 @@ func (r *parquetRead) batch(p *columnPlan, chunks []*pageChunk, readers []pqarro
 	return array.NewRecordBatch(p.schema(), cols, rows), nil
 }
 
-// openParquet opens f for random access and parses its footer. The caller closes both.
-func openParquet(ctx context.Context, mem memory.Allocator, st Storage, f File) (RangeReader, *file.Reader, error) {
+// openParquet opens f for random access and parses its footer, with alloc for the file
+// reader's own allocations (the footer, the page buffers): smallAllocs or pageBuffers over
+// the caller's allocator (see parquet_alloc.go). The caller closes both.
+func openParquet(ctx context.Context, alloc memory.Allocator, st Storage, f File) (RangeReader, *file.Reader, error) {
 	rr, err := st.OpenRange(ctx, f.Path)
 	if err != nil {
 		return nil, nil, readError("parquet", f.Path, err)
 	}
-	props := parquet.NewReaderProperties(smallAllocs{mem}) // see parquet_alloc.go
+	props := parquet.NewReaderProperties(alloc)
 	// Stream each column chunk through a buffer instead of reading it whole: it bounds the
 	// memory per column and measured about 20% faster on local files (one memmove less). A
 	// small buffer takes page headers; a page body at least this large skips it and is read
@@ -520,7 +540,7 @@ func newParquetReader(r io.ReaderAt, size int64, props *parquet.ReaderProperties
 func ParquetInfo(ctx context.Context, st Storage, f File, opts ParquetOptions) (schema *arrow.Schema, numRows int64, err error) {
 	// The footer is parsed into ordinary Go memory; nothing allocated here outlives the call,
 	// so a private Go allocator stands in for the caller's (the signature has none).
-	rr, pf, err := openParquet(ctx, memory.NewGoAllocator(), st, f)
+	rr, pf, err := openParquet(ctx, smallAllocs{memory.NewGoAllocator()}, st, f)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -549,7 +569,7 @@ func ParquetInfo(ctx context.Context, st Storage, f File, opts ParquetOptions) (
 // each row group, for a planner that splits one file over several tasks with
 // ParquetOptions.RowGroups. Errors are as for ReadParquet.
 func ParquetRowGroups(ctx context.Context, st Storage, f File) ([]int64, error) {
-	rr, pf, err := openParquet(ctx, memory.NewGoAllocator(), st, f) // footer only, as in ParquetInfo
+	rr, pf, err := openParquet(ctx, smallAllocs{memory.NewGoAllocator()}, st, f) // footer only, as in ParquetInfo
 	if err != nil {
 		return nil, err
 	}

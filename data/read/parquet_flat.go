@@ -205,7 +205,18 @@ func (d *flatDecoder) levelBits(valid []byte, at, n int) (int, error) {
 type byteSink interface {
 	add(b []byte) error // the next value
 	null()              // the next value is null
+	// dict adds n values: where the validity bit (from bit at of valid; valid nil when none
+	// is null) is set, the next dictionary value data[offs[i]:offs[i+1]] for i in idx, whose
+	// indices the caller checked; data has copyPad bytes past its last value.
+	dict(data []byte, offs []int, idx []uint32, valid []byte, at, n int) error
+	// plain adds n values as dict does, the non-null ones the next PLAIN byte arrays of page
+	// (a 4-byte length and the bytes each), and returns the rest of the page.
+	plain(page []byte, valid []byte, at, n int) ([]byte, error)
 }
+
+// copyPad is the slack kept past the dictionary's last value and the batch's data, so a
+// value of up to copyPad bytes is copied as two fixed 8-byte moves instead of a call.
+const copyPad = 16
 
 // readBytes reads up to want values of a byte-array column into out (nulls as out.null()),
 // their validity into valid from bit at when the column is optional (valid nil otherwise),
@@ -228,12 +239,16 @@ func (d *flatDecoder) readBytes(want int64, out byteSink, valid []byte, at int64
 				return lvls, nulls, err
 			}
 		}
-		var idx []uint32
-		if d.isDict {
+		var vb []byte // validity bits of these values, nil when none is null
+		if k < n {
+			vb = valid
+		}
+		switch {
+		case d.isDict:
 			if err := d.startIndices(k); err != nil {
 				return lvls, nulls, err
 			}
-			idx = d.lvl[:k]
+			idx := d.lvl[:k]
 			got, err := d.idx.next(idx)
 			if err != nil {
 				return lvls, nulls, fmt.Errorf("dictionary indices: %w", err)
@@ -241,39 +256,34 @@ func (d *flatDecoder) readBytes(want int64, out byteSink, valid []byte, at int64
 			if got != k {
 				return lvls, nulls, errors.New("dictionary indices end before the page's values")
 			}
+			var hi uint32
 			for _, i := range idx {
-				if int(i) >= d.dictN {
-					return lvls, nulls, fmt.Errorf("dictionary index %d out of range: the dictionary has %d values", i, d.dictN)
-				}
+				hi = max(hi, i)
 			}
-		}
-		j := 0
-		for i := range n {
-			if k < n && valid[(bit+i)>>3]&(1<<((bit+i)&7)) == 0 {
-				out.null()
-				continue
+			if k > 0 && int(hi) >= d.dictN {
+				return lvls, nulls, fmt.Errorf("dictionary index %d out of range: the dictionary has %d values", hi, d.dictN)
 			}
-			var v []byte
-			if idx != nil {
-				v = d.dictData[d.dictOffs[idx[j]]:d.dictOffs[idx[j]+1]]
-			} else if d.isDelta {
-				if v, err = d.delta.value(); err != nil {
-					return lvls, nulls, err
-				}
-			} else {
-				if len(d.plain) < 4 {
-					return lvls, nulls, errors.New("PLAIN byte array cut short")
-				}
-				m := binary.LittleEndian.Uint32(d.plain)
-				if uint64(m) > uint64(len(d.plain)-4) {
-					return lvls, nulls, fmt.Errorf("PLAIN byte array of %d bytes where %d remain", m, len(d.plain)-4)
-				}
-				v, d.plain = d.plain[4:4+m], d.plain[4+m:]
-			}
-			if err := out.add(v); err != nil {
+			if err := out.dict(d.dictData, d.dictOffs, idx, vb, bit, n); err != nil {
 				return lvls, nulls, err
 			}
-			j++
+		case d.isDelta:
+			for i := range n {
+				if vb != nil && vb[(bit+i)>>3]&(1<<((bit+i)&7)) == 0 {
+					out.null()
+					continue
+				}
+				v, err := d.delta.value()
+				if err != nil {
+					return lvls, nulls, err
+				}
+				if err := out.add(v); err != nil {
+					return lvls, nulls, err
+				}
+			}
+		default:
+			if d.plain, err = out.plain(d.plain, vb, bit, n); err != nil {
+				return lvls, nulls, err
+			}
 		}
 		nulls += n - k
 		d.left -= n
@@ -598,6 +608,7 @@ func (d *flatDecoder) byteDictionary(data []byte, n int) error {
 		d.dictOffs = append(d.dictOffs, len(d.dictData))
 		data = data[4+m:]
 	}
+	d.dictData = append(d.dictData, make([]byte, copyPad)...) // see copyPad
 	d.dictN = n
 	return nil
 }
@@ -762,7 +773,10 @@ func (h *hybrid) header() error {
 	return nil
 }
 
-// unpack reads len(dst) values of the current bit-packed run.
+// unpack reads len(dst) values of the current bit-packed run. Whole groups of 8 values
+// (width bytes each, so a group starts on a byte) are unpacked from one 64-bit load per
+// value with no branch; values before the first whole group and after the last, or too near
+// the end of the data for a 64-bit load, one at a time.
 func (h *hybrid) unpack(dst []uint32) {
 	w := h.width
 	if w == 0 {
@@ -772,18 +786,40 @@ func (h *hybrid) unpack(dst []uint32) {
 	mask := uint64(1)<<w - 1
 	pos := h.bpPos
 	buf := h.bp
-	for i := range dst {
-		at := pos >> 3
-		var word uint64
-		if int(at)+8 <= len(buf) {
-			word = binary.LittleEndian.Uint64(buf[at:])
-		} else {
-			for k := 0; int(at)+k < len(buf) && k < 8; k++ {
-				word |= uint64(buf[int(at)+k]) << (8 * k)
-			}
+	i := 0
+	// Up to the next group boundary.
+	for ; i < len(dst) && pos%(8*w) != 0; i++ {
+		dst[i] = h.valueAt(pos, mask)
+		pos += w
+	}
+	// Whole groups, while the group and 8 bytes past its last value's first byte are there.
+	for ; i+8 <= len(dst) && int(pos>>3)+int(w)+8 <= len(buf); i += 8 {
+		g := buf[pos>>3 : pos>>3+uint(w)+8]
+		out := dst[i : i+8 : i+8]
+		for j := range uint(8) {
+			bit := j * w
+			out[j] = uint32(binary.LittleEndian.Uint64(g[bit>>3:]) >> (bit & 7) & mask)
 		}
-		dst[i] = uint32(word >> (pos & 7) & mask)
+		pos += 8 * w
+	}
+	for ; i < len(dst); i++ {
+		dst[i] = h.valueAt(pos, mask)
 		pos += w
 	}
 	h.bpPos = pos
+}
+
+// valueAt returns the value of the bit-packed run at bit pos (zeros past its end).
+func (h *hybrid) valueAt(pos uint, mask uint64) uint32 {
+	buf := h.bp
+	at := int(pos >> 3)
+	var word uint64
+	if at+8 <= len(buf) {
+		word = binary.LittleEndian.Uint64(buf[at:])
+	} else {
+		for k := 0; at+k < len(buf) && k < 8; k++ {
+			word |= uint64(buf[at+k]) << (8 * k)
+		}
+	}
+	return uint32(word >> (pos & 7) & mask)
 }

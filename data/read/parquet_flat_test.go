@@ -123,3 +123,49 @@ func TestBitHelpers(t *testing.T) {
 		}
 	}
 }
+
+// TestHybridUnpackWidths checks the bit-packed fast path (whole groups of 8) against a plain
+// bit-by-bit reading of the same bytes, at every width, read in calls of uneven sizes so that
+// calls start and stop inside groups and near the end of the data.
+func TestHybridUnpackWidths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for w := uint(1); w <= 32; w++ {
+		const groups = 37
+		want := make([]uint32, groups*8)
+		packed := make([]byte, groups*int(w))
+		for i := range want {
+			want[i] = uint32(rng.Uint64() & (1<<w - 1))
+			for b := range w {
+				if want[i]>>b&1 == 1 {
+					bit := uint(i)*w + b
+					packed[bit>>3] |= 1 << (bit & 7)
+				}
+			}
+		}
+		data := append(uvarintBytes(uint64(groups)<<1|1), packed...)
+		for _, step := range []int{1, 3, 8, 13, 64, len(want)} {
+			h := hybrid{data: data, width: w}
+			var got []uint32
+			for len(got) < len(want) {
+				buf := make([]uint32, min(step, len(want)-len(got)))
+				n, err := h.next(buf)
+				if err != nil || n != len(buf) {
+					t.Fatalf("width %d, step %d: %d values, %v", w, step, n, err)
+				}
+				got = append(got, buf...)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("width %d, step %d: values differ", w, step)
+			}
+		}
+	}
+}
+
+func uvarintBytes(v uint64) []byte {
+	var out []byte
+	for v >= 0x80 {
+		out = append(out, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(out, byte(v))
+}

@@ -2,6 +2,7 @@ package read
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -513,6 +514,105 @@ func (b *bytesBuilder[O]) add(v []byte) error {
 func (b *bytesBuilder[O]) null() {
 	b.n++
 	b.offs[b.n] = O(b.size)
+}
+
+// grow makes room for need data bytes in all, and copyPad more.
+func (b *bytesBuilder[O]) grow(need int) error {
+	if int64(need) > b.limit {
+		return fmt.Errorf("more than %d bytes of values in one batch: read with fewer BatchRows", b.limit)
+	}
+	if need+copyPad > b.buf.Cap() {
+		b.buf.Reserve(max(need+copyPad, 2*b.buf.Cap()))
+	}
+	return nil
+}
+
+func (b *bytesBuilder[O]) dict(data []byte, offs []int, idx []uint32, valid []byte, at, n int) error {
+	need := b.size
+	for _, i := range idx {
+		need += offs[i+1] - offs[i]
+	}
+	if err := b.grow(need); err != nil {
+		return err
+	}
+	buf := b.buf.Buf()
+	size := b.size
+	out := b.offs[b.n+1 : b.n+1+n]
+	if valid == nil {
+		for k, i := range idx {
+			s, e := offs[i], offs[i+1]
+			if e-s <= copyPad {
+				// data and buf both have copyPad bytes of slack: two fixed moves, no call.
+				w := buf[size : size+copyPad]
+				r := data[s : s+copyPad]
+				binary.LittleEndian.PutUint64(w, binary.LittleEndian.Uint64(r))
+				binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(r[8:]))
+				size += e - s
+			} else {
+				size += copy(buf[size:], data[s:e])
+			}
+			out[k] = O(size)
+		}
+	} else {
+		j := 0
+		for k := range n {
+			if valid[(at+k)>>3]&(1<<((at+k)&7)) != 0 {
+				i := idx[j]
+				j++
+				size += copy(buf[size:], data[offs[i]:offs[i+1]])
+			}
+			out[k] = O(size)
+		}
+	}
+	b.size = size
+	b.n += n
+	return nil
+}
+
+func (b *bytesBuilder[O]) plain(page []byte, valid []byte, at, n int) ([]byte, error) {
+	// First the lengths, checked, for the room the values take; then the copies.
+	need, pos := b.size, 0
+	for k := range n {
+		if valid != nil && valid[(at+k)>>3]&(1<<((at+k)&7)) == 0 {
+			continue
+		}
+		if len(page)-pos < 4 {
+			return page, errors.New("PLAIN byte array cut short")
+		}
+		m := binary.LittleEndian.Uint32(page[pos:])
+		if uint64(m) > uint64(len(page)-pos-4) {
+			return page, fmt.Errorf("PLAIN byte array of %d bytes where %d remain", m, len(page)-pos-4)
+		}
+		pos += 4 + int(m)
+		need += int(m)
+	}
+	if err := b.grow(need); err != nil {
+		return page, err
+	}
+	buf := b.buf.Buf()
+	size := b.size
+	out := b.offs[b.n+1 : b.n+1+n]
+	pos = 0
+	for k := range n {
+		if valid == nil || valid[(at+k)>>3]&(1<<((at+k)&7)) != 0 {
+			m := int(binary.LittleEndian.Uint32(page[pos:]))
+			pos += 4
+			if m <= copyPad && pos+copyPad <= len(page) {
+				w := buf[size : size+copyPad]
+				r := page[pos : pos+copyPad]
+				binary.LittleEndian.PutUint64(w, binary.LittleEndian.Uint64(r))
+				binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(r[8:]))
+			} else {
+				copy(buf[size:size+m], page[pos:pos+m])
+			}
+			size += m
+			pos += m
+		}
+		out[k] = O(size)
+	}
+	b.size = size
+	b.n += n
+	return page[pos:], nil
 }
 
 // int96Bytes views INT96 values as their 12-byte little-endian encoding.

@@ -332,7 +332,7 @@ func TestPlanPages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
-			rr, pf, err := openParquet(context.Background(), mem, Local(), File{Path: tc.path})
+			rr, pf, err := openParquet(context.Background(), smallAllocs{mem}, Local(), File{Path: tc.path})
 			if err != nil {
 				t.Fatal(err)
 			}

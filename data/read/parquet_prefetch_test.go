@@ -197,7 +197,7 @@ func TestRowGroupSpans(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	rr, pf, err := openParquet(context.Background(), mem, Local(), File{Path: p})
+	rr, pf, err := openParquet(context.Background(), smallAllocs{mem}, Local(), File{Path: p})
 	if err != nil {
 		t.Fatal(err)
 	}
