@@ -65,6 +65,7 @@ type config struct {
 	maxRetries    int
 	retryIf       func(error) bool
 	int96Unit     read.Int96Unit // zero: nanoseconds
+	sql           *sqlConfig     // ReadSQL and WriteSQL options (sql.go)
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }
