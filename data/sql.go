@@ -241,8 +241,9 @@ func (ds *Dataset) WriteSQL(ctx context.Context, db *sql.DB, table string, opts 
 	}
 	defer w.Abort() // a no-op once committed
 	warnLeftovers(call, w.Leftovers())
-	sink := &sqlSink{w: w, tasks: map[*streaming.TaskContext]*sqlio.TaskWriter{}}
-	label := fmt.Sprintf("%s[%s %s]", call, sqlio.Detect(db).Name, table)
+	where := sqlio.Detect(db).Name + " " + sqlio.TableSubject(table)
+	sink := &sqlSink{w: w, tasks: map[*streaming.TaskContext]*sqlio.TaskWriter{}, prefix: "sluice: write_sql: " + where + ": "}
+	label := fmt.Sprintf("%s[%s]", call, where)
 	op := &logicalOp{kind: opMap, name: label, fuse: true, stage: sink.stage(label)}
 	wds := ds.derive(op, nil)
 	wds.last = ds.last
@@ -263,7 +264,26 @@ type sqlSink struct {
 	mu    sync.Mutex
 	tasks map[*streaming.TaskContext]*sqlio.TaskWriter
 	rows  int64
+	// prefix is what the errors of the sink's tasks start with and the operator's name
+	// already says (the database and the table), dropped from them.
+	prefix string
 }
+
+// cause is a task's error without the prefix the operator name says.
+func (s *sqlSink) cause(err error) error {
+	if err == nil {
+		return nil
+	}
+	return prefixedError{err: err, prefix: s.prefix}
+}
+
+type prefixedError struct {
+	err    error
+	prefix string
+}
+
+func (e prefixedError) Error() string { return strings.TrimPrefix(e.err.Error(), e.prefix) }
+func (e prefixedError) Unwrap() error { return e.err }
 
 func (s *sqlSink) stage(name string) streaming.Stage {
 	return streaming.Stage{
@@ -275,13 +295,13 @@ func (s *sqlSink) stage(name string) streaming.Stage {
 			if t == nil {
 				var err error
 				if t, err = s.w.Task(ctx); err != nil {
-					return err
+					return s.cause(err)
 				}
 				s.mu.Lock()
 				s.tasks[tc] = t
 				s.mu.Unlock()
 			}
-			return t.Write(ctx, in)
+			return s.cause(t.Write(ctx, in))
 		},
 		Flush: func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error {
 			t := s.take(tc)
@@ -289,7 +309,7 @@ func (s *sqlSink) stage(name string) streaming.Stage {
 				return nil
 			}
 			if err := t.Commit(); err != nil {
-				return err
+				return s.cause(err)
 			}
 			s.mu.Lock()
 			s.rows += t.Rows() // a retried task's failed attempt is not counted

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -201,4 +202,173 @@ func assertNoStaging(t *testing.T, db *sql.DB) {
 	if err := db.QueryRow("SELECT count(*) FROM sqlite_master WHERE name LIKE '_sluice_stage_%'").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d staging tables left (%v)", n, err)
 	}
+}
+
+// fillIDs fills table t(id INTEGER, v TEXT) with ids 0..n-1 (every 10th v NULL) and a row
+// whose id is NULL.
+func fillIDs(t *testing.T, db *sql.DB, table string, n int) {
+	t.Helper()
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt, err := tx.Prepare("INSERT INTO " + table + " (id, v) VALUES ($1, $2)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		var v any = fmt.Sprintf("v%d", i)
+		if i%10 == 0 {
+			v = nil
+		}
+		if _, err := stmt.Exec(i, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := stmt.Exec(nil, "null id"); err != nil {
+		t.Fatal(err)
+	}
+	stmt.Close()
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sortedRows is rowsString's lines sorted, for reads whose order is not defined.
+func sortedRows(t *testing.T, ds *Dataset, cols []string) string {
+	lines := strings.Split(rowsString(t, ds, cols), "\n")
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
+
+// testShardedReads checks that sharded and partitioned reads of table give the unsharded rows.
+func testShardedReads(t *testing.T, tc *Context, db *sql.DB, table string) {
+	t.Helper()
+	ctx := context.Background()
+	q := "SELECT id, v FROM " + table
+	whole := sortedRows(t, ReadSQL(db, q).WithContext(tc), []string{"id", "v"})
+	if strings.Count(whole, "\n") != 1000 {
+		t.Fatalf("unsharded read: %d rows", strings.Count(whole, "\n")+1)
+	}
+	for _, n := range []int{1, 3, 7, 2000} {
+		ds := ReadSQL(db, q, ShardKey("id", n)).WithContext(tc)
+		if got := sortedRows(t, ds, []string{"id", "v"}); got != whole {
+			t.Fatalf("ShardKey(id, %d): rows differ from the unsharded read", n)
+		}
+		if c, err := ds.Count(ctx); err != nil || c != 1001 {
+			t.Fatalf("ShardKey(id, %d): Count %d, %v", n, c, err)
+		}
+	}
+	if !strings.Contains(ReadSQL(db, q, ShardKey("id", 3)).Explain(), "shard_key=id shards=3") {
+		t.Fatalf("Explain does not show the shards:\n%s", ReadSQL(db, q, ShardKey("id", 3)).Explain())
+	}
+	parts := ReadSQL(db, q, PartitionQueries(
+		q+" WHERE id < 500", q+" WHERE id >= 500", q+" WHERE id IS NULL")).WithContext(tc)
+	if got := sortedRows(t, parts, []string{"id", "v"}); got != whole {
+		t.Fatal("PartitionQueries: rows differ from the unsharded read")
+	}
+	if c, err := parts.Count(ctx); err != nil || c != 1001 {
+		t.Fatalf("PartitionQueries: Count %d, %v", c, err)
+	}
+	// A limit stops every task early.
+	rows, err := ReadSQL(db, q, ShardKey("id", 4)).WithContext(tc).Limit(10).TakeAll(ctx, 0)
+	if err != nil || len(rows) != 10 {
+		t.Fatalf("Limit(10): %d rows, %v", len(rows), err)
+	}
+}
+
+func TestReadSQLiteSharded(t *testing.T) {
+	tc := testContext(t)
+	db := openSQLite(t)
+	mustExec(t, db, "CREATE TABLE ids (id INTEGER, v TEXT)")
+	fillIDs(t, db, "ids", 1000)
+	testShardedReads(t, tc, db, "ids")
+}
+
+func TestReadSQLErrors(t *testing.T) {
+	tc := testContext(t)
+	ctx := context.Background()
+	db := openSQLite(t)
+	mustExec(t, db, "CREATE TABLE odd (span INTERVAL, n INTEGER)", "INSERT INTO odd VALUES ('1 day', 1)",
+		"CREATE TABLE dec (d DECIMAL(50, 2))")
+	bad, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "no", "such", "dir", "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bad.Close() })
+	for _, c := range []struct {
+		name string
+		ds   *Dataset
+		want string
+	}{
+		{"bad DSN", ReadSQL(bad, "SELECT 1"), `sluice: ReadSQL: sqlite query "SELECT 1": unable to open database file`},
+		{"missing table", ReadSQL(db, "SELECT * FROM nowhere"), `sluice: ReadSQL: sqlite query "SELECT * FROM nowhere": SQL logic error: no such table: nowhere`},
+		{"unmappable type", ReadSQL(db, "SELECT * FROM odd"), `sluice: ReadSQL: sqlite query "SELECT * FROM odd": column "span": database type INTERVAL has no Arrow type; cast it in the query`},
+		{"decimal too wide", ReadSQL(db, "SELECT * FROM dec"), `column "d": database type DECIMAL(50, 2) has precision 50 and scale 2, which decimal128 cannot hold`},
+		{"bad value", ReadSQL(db, "SELECT n, span AS m FROM odd", PartitionQueries("SELECT n, n AS m FROM odd", "SELECT n, span AS m FROM odd")), `row 0: sql: Scan error on column index 1, name "m": value "1 day" is not an integer`},
+		{"shard key not an integer", ReadSQL(db, "SELECT * FROM odd", ShardKey("span", 2)), `shard key span (it must be an integer column)`},
+		{"both shardings", ReadSQL(db, "SELECT 1", ShardKey("a", 2), PartitionQueries("SELECT 1")), "sluice: ReadSQL: ShardKey and PartitionQueries both given; choose one"},
+		{"bad shard count", ReadSQL(db, "SELECT 1", ShardKey("a", 0)), "sluice: ReadSQL: ShardKey(\"a\", 0): the number of shards must be at least 1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := c.ds.WithContext(tc).TakeAll(ctx, 0)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v\nwant it to contain %s", err, c.want)
+			}
+		})
+	}
+	// Writes name the table and the column.
+	ds := FromItems([]Row{{"a": []any{int64(1)}}}).WithContext(tc)
+	if _, err := ds.WriteSQL(ctx, db, "lists"); err == nil || !strings.Contains(err.Error(), `sluice: WriteSQL[sqlite table "lists"]: items[0:1] rows 0-0: column "a": Arrow type list<item: int64, nullable> has no SQL column type`) {
+		t.Fatalf("list column: %v", err)
+	}
+	if _, err := FromItems([]Row{{"zzz": int64(1)}}).WithContext(tc).WriteSQL(ctx, db, "odd"); err == nil || !strings.Contains(err.Error(), `sluice: WriteSQL[sqlite table "odd"]: items[0:1] rows 0-0: column "zzz": the table has no such column (it has span, n)`) {
+		t.Fatalf("missing column: %v", err)
+	}
+	if _, err := ds.WriteSQL(ctx, bad, "t"); err == nil || !strings.Contains(err.Error(), `sluice: WriteSQL: sqlite table "t": connect: unable to open database file`) {
+		t.Fatalf("bad DSN: %v", err)
+	}
+	assertNoStaging(t, db)
+}
+
+// TestWriteSQLFailureLeavesTable fails a write after some tasks have loaded their rows and
+// checks the target holds exactly what it held before, in each mode.
+func TestWriteSQLFailureLeavesTable(t *testing.T) {
+	tc := testContext(t)
+	ctx := context.Background()
+	db := openSQLite(t)
+	mustExec(t, db, "CREATE TABLE target (id INTEGER, v TEXT)")
+	fillIDs(t, db, "target", 100)
+	before := sortedRows(t, ReadSQL(db, "SELECT * FROM target").WithContext(tc), []string{"id", "v"})
+	for _, mode := range []SaveMode{SaveAppend, SaveOverwrite} {
+		fail := Range(100_000).WithContext(tc).Map(func(ctx context.Context, r Row) (Row, error) {
+			if r["id"].(int64) == 90_000 {
+				return nil, fmt.Errorf("boom at %d", r["id"])
+			}
+			return Row{"id": r["id"], "v": "new"}, nil
+		})
+		_, err := fail.WriteSQL(ctx, db, "target", Mode(mode))
+		if err == nil || !strings.Contains(err.Error(), "boom at 90000") {
+			t.Fatalf("mode %v: got %v", mode, err)
+		}
+		if after := sortedRows(t, ReadSQL(db, "SELECT * FROM target").WithContext(tc), []string{"id", "v"}); after != before {
+			t.Fatalf("mode %v: the table changed", mode)
+		}
+		assertNoStaging(t, db)
+	}
+	// A cancelled write leaves it too.
+	cctx, cancel := context.WithCancel(ctx)
+	slow := Range(100_000).WithContext(tc).Map(func(ctx context.Context, r Row) (Row, error) {
+		if r["id"].(int64) == 50_000 {
+			cancel()
+		}
+		return Row{"id": r["id"], "v": "new"}, nil
+	})
+	if _, err := slow.WriteSQL(cctx, db, "target", Mode(SaveOverwrite)); err == nil {
+		t.Fatal("a cancelled write succeeded")
+	}
+	if after := sortedRows(t, ReadSQL(db, "SELECT * FROM target").WithContext(tc), []string{"id", "v"}); after != before {
+		t.Fatal("cancelled: the table changed")
+	}
+	assertNoStaging(t, db)
 }

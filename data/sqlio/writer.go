@@ -405,6 +405,7 @@ func (t *TaskWriter) Commit() error {
 	if t.closed {
 		return nil
 	}
+	testPoint("task")
 	err := t.tx.Commit()
 	t.release()
 	if err != nil {
@@ -478,6 +479,7 @@ func (w *Write) Commit(ctx context.Context, schema *arrow.Schema) (int64, error)
 		}
 		stmts = append(stmts, "ALTER TABLE "+stage+" RENAME TO "+w.d.Quote(bare))
 	}
+	testPoint("tasks")
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		w.dropStage()
@@ -495,6 +497,7 @@ func (w *Write) Commit(ctx context.Context, schema *arrow.Schema) (int64, error)
 			n, _ = res.RowsAffected()
 		}
 	}
+	testPoint("commit")
 	if err := tx.Commit(); err != nil {
 		w.dropStage()
 		return 0, wrapf("write_sql", w.d, subject, err, "commit")
