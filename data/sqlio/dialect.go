@@ -26,8 +26,12 @@ type Dialect struct {
 // The dialects.
 var (
 	Postgres = Dialect{Name: "postgres", dollar: true, maxParams: 65535}
-	SQLite   = Dialect{Name: "sqlite", maxParams: 32766}
-	Generic  = Dialect{Name: "sql", maxParams: 2000}
+	// SQLite allows 32766 placeholders, but modernc.org/sqlite (v1.57.0) binds the arguments
+	// of a statement in time quadratic in their number (each placeholder searches the
+	// argument list): with 256 per statement 40 000 two-column rows took 0.20 s, 1.41 s with
+	// 2000.
+	SQLite  = Dialect{Name: "sqlite", maxParams: 256}
+	Generic = Dialect{Name: "sql", maxParams: 2000}
 )
 
 // Detect returns the dialect of db's driver, recognised by the driver's Go package: pgx
