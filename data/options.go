@@ -66,6 +66,7 @@ type config struct {
 	retryIf       func(error) bool
 	int96Unit     read.Int96Unit // zero: nanoseconds
 	partitionBy   []string       // PartitionBy: Hive directories of a write
+	sql           *sqlConfig     // ReadSQL and WriteSQL options (sql.go)
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }
