@@ -61,9 +61,10 @@ func (ds *Dataset) WriteParquet(ctx context.Context, dir string, opts ...Option)
 }
 
 // WriteCSV writes CSV files with a header row, committed as WriteParquet describes. Options:
-// Delimiter, MinRowsPerFile, MaxRowsPerFile, Mode.
+// Delimiter, Compression (gzip, zstd, lz4 or xz: files part_..._0.csv.gz and so on),
+// MinRowsPerFile, MaxRowsPerFile, Mode.
 func (ds *Dataset) WriteCSV(ctx context.Context, dir string, opts ...Option) ([]string, error) {
-	return ds.writeFiles(ctx, "WriteCSV", dir, opts, []string{"Delimiter"}, func(c *config) write.Format {
+	return ds.writeFiles(ctx, "WriteCSV", dir, opts, []string{"Delimiter", "Compression"}, func(c *config) write.Format {
 		if c.delimiter != 0 {
 			return write.CSV(write.CSVDelimiter(c.delimiter))
 		}
@@ -72,9 +73,9 @@ func (ds *Dataset) WriteCSV(ctx context.Context, dir string, opts ...Option) ([]
 }
 
 // WriteJSON writes JSON Lines files, one object per row, committed as WriteParquet describes.
-// Options: MinRowsPerFile, MaxRowsPerFile, Mode.
+// Options: Compression (as WriteCSV), MinRowsPerFile, MaxRowsPerFile, Mode.
 func (ds *Dataset) WriteJSON(ctx context.Context, dir string, opts ...Option) ([]string, error) {
-	return ds.writeFiles(ctx, "WriteJSON", dir, opts, nil, func(*config) write.Format { return write.JSON() })
+	return ds.writeFiles(ctx, "WriteJSON", dir, opts, []string{"Compression"}, func(*config) write.Format { return write.JSON() })
 }
 
 // WriteNumpy writes column to .npy files in dir, one per write task (the rows of a task
@@ -119,6 +120,11 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 		return nil, callError(call, err)
 	}
 	f := format(c)
+	if c.compression != "" {
+		if f, err = write.Compressed(f, c.compression); err != nil {
+			return nil, callError(call, err)
+		}
+	}
 	sink := &fileSink{format: f, maxRows: c.maxRows, emptyFile: call != "WriteImages"}
 	label := fmt.Sprintf("%s[%s]", call, dir)
 	op := &logicalOp{kind: opMap, name: label, fuse: true, needRows: int(c.minRows), stage: sink.stage(label)}
