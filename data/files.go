@@ -412,6 +412,15 @@ func (s *parquetSource) count(ctx context.Context) (int64, error) {
 }
 
 func (s *parquetSource) schema(ctx context.Context, p readParams) (*arrow.Schema, error) {
+	return s.fileSource.schemaFrom(ctx, p, func(f read.File) (*arrow.Schema, error) {
+		sc, _, err := read.ParquetInfo(ctx, s.st, f, read.ParquetOptions{Int96Unit: s.int96})
+		return sc, err
+	})
+}
+
+// schemaFrom is the schema of a file source whose files' schema fileSchema reads without
+// reading rows: the first file's, with the partition and path columns added, projected.
+func (s *fileSource) schemaFrom(ctx context.Context, p readParams, fileSchema func(read.File) (*arrow.Schema, error)) (*arrow.Schema, error) {
 	var sc *arrow.Schema
 	paths, err := resolvePaths(ctx, s.paths)
 	if err != nil {
@@ -420,7 +429,7 @@ func (s *parquetSource) schema(ctx context.Context, p readParams) (*arrow.Schema
 	var first string
 	err = read.ListFiles(ctx, s.st, paths, s.list, func(f read.File) error {
 		var err error
-		sc, _, err = read.ParquetInfo(ctx, s.st, f, read.ParquetOptions{Int96Unit: s.int96})
+		sc, err = fileSchema(f)
 		if err == nil {
 			first = f.Path
 			err = errFirstFile // one footer is enough: stop listing

@@ -66,6 +66,7 @@ type config struct {
 	retryIf       func(error) bool
 	int96Unit     read.Int96Unit // zero: nanoseconds
 	compression   string         // Compression: "" detects by extension on read, none on write
+	arrowStream   bool           // ArrowStream: WriteArrow writes IPC streams
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

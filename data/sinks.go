@@ -120,7 +120,7 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 		return nil, callError(call, err)
 	}
 	f := format(c)
-	if c.compression != "" {
+	if c.compression != "" && call != "WriteArrow" { // WriteArrow compresses inside the file
 		if f, err = write.Compressed(f, c.compression); err != nil {
 			return nil, callError(call, err)
 		}
