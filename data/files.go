@@ -228,6 +228,9 @@ func files(format string, paths []string, opts []Option, allowed []string, defau
 		if exts == nil {
 			exts = defaultExt
 		}
+		if slices.Contains(allowed, "Compression") {
+			exts = read.WithCompressedExtensions(exts) // "csv" lists a.csv.gz too
+		}
 		src.list = read.ListOptions{Extensions: exts, IgnoreMissing: c.ignoreMiss, Incomplete: c.incomplete}
 		src.withPath = c.includePaths
 		src.parts = partitioning{names: c.partitions, hive: c.hive}
@@ -263,56 +266,61 @@ func pathsOf[P PathList](p P) []string {
 }
 
 // ReadCSV reads CSV files (one read task per file), inferring column types. Options: Columns,
-// Delimiter, NoHeader, and those of every file reader: IncludePaths, IgnoreMissingPaths,
-// FileExtensions (default csv), Partitioning, HivePartitioning.
+// Delimiter, NoHeader, Compression (default: by extension, so a.csv.gz and a.csv.zst are
+// read as well), and those of every file reader: IncludePaths, IgnoreMissingPaths,
+// FileExtensions (default csv and its compressed forms), Partitioning, HivePartitioning.
 func ReadCSV[P PathList](paths P, opts ...Option) *Dataset {
-	return files("ReadCSV", pathsOf(paths), opts, []string{"Columns", "Delimiter", "NoHeader"}, []string{"csv"}, func(c *config) (fileReader, bool) {
+	return files("ReadCSV", pathsOf(paths), opts, []string{"Columns", "Delimiter", "NoHeader", "Compression"}, []string{"csv"}, func(c *config) (fileReader, bool) {
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
-			return read.ReadCSV(ctx, mem, st, f, read.CSVOptions{Delimiter: c.delimiter, NoHeader: c.noHeader, Columns: columns}, emit)
+			return read.ReadCSV(ctx, mem, st, f, read.CSVOptions{Delimiter: c.delimiter, NoHeader: c.noHeader, Columns: columns, Compression: c.compression}, emit)
 		}, true
 	})
 }
 
 // ReadJSON reads JSON Lines files or files holding one JSON array of objects. Options:
-// Columns, IncludePaths, IgnoreMissingPaths, FileExtensions (default json, jsonl).
+// Columns, Compression (default: by extension, as ReadCSV), IncludePaths, IgnoreMissingPaths,
+// FileExtensions (default json, jsonl and their compressed forms).
 func ReadJSON[P PathList](paths P, opts ...Option) *Dataset {
-	return files("ReadJSON", pathsOf(paths), opts, []string{"Columns"}, []string{"json", "jsonl"}, func(c *config) (fileReader, bool) {
+	return files("ReadJSON", pathsOf(paths), opts, []string{"Columns", "Compression"}, []string{"json", "jsonl"}, func(c *config) (fileReader, bool) {
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
-			return read.ReadJSON(ctx, mem, st, f, read.JSONOptions{Columns: columns}, emit)
+			return read.ReadJSON(ctx, mem, st, f, read.JSONOptions{Columns: columns, Compression: c.compression}, emit)
 		}, true
 	})
 }
 
 // ReadText reads text files into one column "text", a row per line (empty lines dropped unless
-// DropEmptyLines(false)). Options: DropEmptyLines, IncludePaths, IgnoreMissingPaths,
-// FileExtensions (default: every file).
+// DropEmptyLines(false)). Options: DropEmptyLines, Compression (default: by extension, as
+// ReadCSV), IncludePaths, IgnoreMissingPaths, FileExtensions (default: every file).
 func ReadText[P PathList](paths P, opts ...Option) *Dataset {
-	return files("ReadText", pathsOf(paths), opts, []string{"DropEmptyLines"}, nil, func(c *config) (fileReader, bool) {
+	return files("ReadText", pathsOf(paths), opts, []string{"DropEmptyLines", "Compression"}, nil, func(c *config) (fileReader, bool) {
 		keep := c.dropEmpty != nil && !*c.dropEmpty
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
-			return read.ReadText(ctx, mem, st, f, read.TextOptions{KeepEmptyLines: keep}, emit)
+			return read.ReadText(ctx, mem, st, f, read.TextOptions{KeepEmptyLines: keep, Compression: c.compression}, emit)
 		}, false
 	})
 }
 
-// ReadBinaryFiles reads whole files into one column "bytes", a row per file. Options:
-// IncludePaths, IgnoreMissingPaths, FileExtensions (default: every file).
+// ReadBinaryFiles reads whole files into one column "bytes", a row per file. A file whose
+// extension names a codec (.gz, .zst, .bz2, .lz4, .xz) is decompressed, as in Ray; pass
+// Compression("none") for the stored bytes. Options: Compression, IncludePaths,
+// IgnoreMissingPaths, FileExtensions (default: every file).
 func ReadBinaryFiles[P PathList](paths P, opts ...Option) *Dataset {
-	return files("ReadBinaryFiles", pathsOf(paths), opts, nil, nil, func(c *config) (fileReader, bool) {
+	return files("ReadBinaryFiles", pathsOf(paths), opts, []string{"Compression"}, nil, func(c *config) (fileReader, bool) {
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
-			return read.ReadBinary(ctx, mem, st, f, read.BinaryOptions{}, emit)
+			return read.ReadBinary(ctx, mem, st, f, read.BinaryOptions{Compression: c.compression}, emit)
 		}, false
 	})
 }
 
 // ReadNumpy reads .npy files (versions 1-3, either byte order, C or Fortran order) into one
 // column "data" whose rows are each array's first axis, as Ray's read_numpy does. Object and
-// structured dtypes are refused with an error naming the file. Options: IncludePaths,
-// IgnoreMissingPaths, FileExtensions (default npy).
+// structured dtypes are refused with an error naming the file. Options: Compression (default:
+// by extension, so a.npy.gz is read too), IncludePaths, IgnoreMissingPaths, FileExtensions
+// (default npy and its compressed forms).
 func ReadNumpy[P PathList](paths P, opts ...Option) *Dataset {
-	return files("ReadNumpy", pathsOf(paths), opts, nil, []string{"npy"}, func(c *config) (fileReader, bool) {
+	return files("ReadNumpy", pathsOf(paths), opts, []string{"Compression"}, []string{"npy"}, func(c *config) (fileReader, bool) {
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
-			r, err := st.Open(ctx, f.Path)
+			r, err := read.OpenStream(ctx, st, f, c.compression)
 			if err != nil {
 				return fmt.Errorf("sluice: read_numpy: %s: %w", f.Path, err)
 			}
@@ -410,6 +418,15 @@ func (s *parquetSource) count(ctx context.Context) (int64, error) {
 }
 
 func (s *parquetSource) schema(ctx context.Context, p readParams) (*arrow.Schema, error) {
+	return s.fileSource.schemaFrom(ctx, p, func(f read.File) (*arrow.Schema, error) {
+		sc, _, err := read.ParquetInfo(ctx, s.st, f, read.ParquetOptions{Int96Unit: s.int96})
+		return sc, err
+	})
+}
+
+// schemaFrom is the schema of a file source whose files' schema fileSchema reads without
+// reading rows: the first file's, with the partition and path columns added, projected.
+func (s *fileSource) schemaFrom(ctx context.Context, p readParams, fileSchema func(read.File) (*arrow.Schema, error)) (*arrow.Schema, error) {
 	var sc *arrow.Schema
 	paths, err := resolvePaths(ctx, s.paths)
 	if err != nil {
@@ -418,7 +435,7 @@ func (s *parquetSource) schema(ctx context.Context, p readParams) (*arrow.Schema
 	var first string
 	err = read.ListFiles(ctx, s.st, paths, s.list, func(f read.File) error {
 		var err error
-		sc, _, err = read.ParquetInfo(ctx, s.st, f, read.ParquetOptions{Int96Unit: s.int96})
+		sc, err = fileSchema(f)
 		if err == nil {
 			first = f.Path
 			err = errFirstFile // one footer is enough: stop listing

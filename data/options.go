@@ -67,6 +67,8 @@ type config struct {
 	int96Unit     read.Int96Unit // zero: nanoseconds
 	partitionBy   []string       // PartitionBy: Hive directories of a write
 	sql           *sqlConfig     // ReadSQL and WriteSQL options (sql.go)
+	compression   string         // Compression: "" detects by extension on read, none on write
+	arrowStream   bool           // ArrowStream: WriteArrow writes IPC streams
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }
@@ -236,4 +238,24 @@ func parseOptions(call string, opts []Option, allowed ...string) (*config, error
 		c.set[o.name] = true
 	}
 	return c, nil
+}
+
+// Compression sets the codec of a file reader's input or a CSV/JSON writer's output: "gzip",
+// "zstd", "bz2" (read only), "lz4" (LZ4 frames, as pyarrow writes them), "xz", or "none". A
+// reader left without it detects each file's codec by extension (.gz, .zst, .bz2, .lz4, .xz),
+// as Ray and pyarrow do, and its default extensions include the compressed forms ("csv.gz",
+// ...); a writer left without it writes uncompressed files. Decompression streams: no file is
+// held in memory whole. A truncated or corrupt stream is an error naming the file and the
+// compressed byte offset reached.
+func Compression(codec string) Option {
+	return opt("Compression", func(c *config) error {
+		if codec == "" {
+			return fmt.Errorf("Compression(\"\"): name a codec (gzip, zstd, bz2, lz4, xz or none)")
+		}
+		if err := read.CheckCompression(codec); err != nil {
+			return fmt.Errorf("Compression(%q): %w", codec, err)
+		}
+		c.compression = codec
+		return nil
+	})
 }

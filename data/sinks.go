@@ -63,9 +63,10 @@ func (ds *Dataset) WriteParquet(ctx context.Context, dir string, opts ...Option)
 }
 
 // WriteCSV writes CSV files with a header row, committed as WriteParquet describes. Options:
-// Delimiter, MinRowsPerFile, MaxRowsPerFile, Mode, PartitionBy.
+// Delimiter, Compression (gzip, zstd, lz4 or xz: files part_..._0.csv.gz and so on),
+// MinRowsPerFile, MaxRowsPerFile, Mode, PartitionBy.
 func (ds *Dataset) WriteCSV(ctx context.Context, dir string, opts ...Option) ([]string, error) {
-	return ds.writeFiles(ctx, "WriteCSV", dir, opts, []string{"Delimiter", "PartitionBy"}, func(c *config) write.Format {
+	return ds.writeFiles(ctx, "WriteCSV", dir, opts, []string{"Delimiter", "Compression", "PartitionBy"}, func(c *config) write.Format {
 		if c.delimiter != 0 {
 			return write.CSV(write.CSVDelimiter(c.delimiter))
 		}
@@ -74,9 +75,9 @@ func (ds *Dataset) WriteCSV(ctx context.Context, dir string, opts ...Option) ([]
 }
 
 // WriteJSON writes JSON Lines files, one object per row, committed as WriteParquet describes.
-// Options: MinRowsPerFile, MaxRowsPerFile, Mode, PartitionBy.
+// Options: Compression (as WriteCSV), MinRowsPerFile, MaxRowsPerFile, Mode, PartitionBy.
 func (ds *Dataset) WriteJSON(ctx context.Context, dir string, opts ...Option) ([]string, error) {
-	return ds.writeFiles(ctx, "WriteJSON", dir, opts, []string{"PartitionBy"}, func(*config) write.Format { return write.JSON() })
+	return ds.writeFiles(ctx, "WriteJSON", dir, opts, []string{"Compression", "PartitionBy"}, func(*config) write.Format { return write.JSON() })
 }
 
 // WriteNumpy writes column to .npy files in dir, one per write task (the rows of a task
@@ -121,6 +122,11 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 		return nil, callError(call, err)
 	}
 	f := format(c)
+	if c.compression != "" && call != "WriteArrow" { // WriteArrow compresses inside the file
+		if f, err = write.Compressed(f, c.compression); err != nil {
+			return nil, callError(call, err)
+		}
+	}
 	sink := &fileSink{format: f, maxRows: c.maxRows, emptyFile: call != "WriteImages", partitionBy: c.partitionBy}
 	label := fmt.Sprintf("%s[%s]", call, dir)
 	in := ds

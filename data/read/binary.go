@@ -14,9 +14,12 @@ import (
 // BytesColumn is the name of the column ReadBinary produces.
 const BytesColumn = "bytes"
 
-// BinaryOptions configures ReadBinary. It has no fields yet; it exists so options can be added
-// without changing the signature.
-type BinaryOptions struct{}
+// BinaryOptions configures ReadBinary.
+type BinaryOptions struct {
+	// Compression is the codec the file is compressed with: "" (the default) detects it by
+	// extension (.gz, .zst, .bz2, .lz4, .xz; see OpenStream), "none" reads the file's bytes as they are.
+	Compression string
+}
 
 // ReadBinary reads the whole file f from st and calls emit once with a one-row batch of one
 // non-nullable binary column "bytes" (Ray's read_binary_files); emit owns (and releases) it.
@@ -28,7 +31,7 @@ func ReadBinary(ctx context.Context, mem memory.Allocator, st Storage, f File, o
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	rc, err := st.Open(ctx, f.Path)
+	rc, err := OpenStream(ctx, st, f, opts.Compression)
 	if err != nil {
 		return readError("binary", f.Path, err)
 	}

@@ -51,6 +51,9 @@ type CSVOptions struct {
 	// later cell that does not parse as the inferred type is an error that names the line
 	// and column (set Schema for that column to fix it).
 	InferRows int
+	// Compression is the codec the file is compressed with: "" (the default) detects it by
+	// extension (.gz, .zst, .bz2, .lz4, .xz; see OpenStream), "none" reads the file as it is.
+	Compression string
 }
 
 // ReadCSV reads the CSV file f from st and calls emit with each batch of at most
@@ -78,7 +81,7 @@ func ReadCSV(ctx context.Context, mem memory.Allocator, st Storage, f File, opts
 	if len(opts.NullValues) == 0 {
 		opts.NullValues = DefaultCSVNullValues
 	}
-	rc, err := st.Open(ctx, f.Path)
+	rc, err := OpenStream(ctx, st, f, opts.Compression)
 	if err != nil {
 		return readError("csv", f.Path, err)
 	}

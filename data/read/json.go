@@ -30,6 +30,9 @@ type JSONOptions struct {
 	// Keys first seen after them are ignored; a later value of another type is an error
 	// naming the row.
 	InferRows int
+	// Compression is the codec the file is compressed with: "" (the default) detects it by
+	// extension (.gz, .zst, .bz2, .lz4, .xz; see OpenStream), "none" reads the file as it is.
+	Compression string
 }
 
 // ReadJSON reads the JSON file f from st and calls emit with each batch of at most
@@ -56,7 +59,7 @@ func ReadJSON(ctx context.Context, mem memory.Allocator, st Storage, f File, opt
 	if opts.InferRows == 0 {
 		opts.InferRows = opts.BatchRows
 	}
-	rc, err := st.Open(ctx, f.Path)
+	rc, err := OpenStream(ctx, st, f, opts.Compression)
 	if err != nil {
 		return readError("json", f.Path, err)
 	}

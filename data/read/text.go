@@ -22,6 +22,9 @@ type TextOptions struct {
 	KeepEmptyLines bool
 	// BatchRows is the number of rows per emitted batch; zero means DefaultBatchRows.
 	BatchRows int
+	// Compression is the codec the file is compressed with: "" (the default) detects it by
+	// extension (.gz, .zst, .bz2, .lz4, .xz; see OpenStream), "none" reads the file as it is.
+	Compression string
 }
 
 // ReadText reads the UTF-8 text file f from st and calls emit with batches of one non-nullable
@@ -40,7 +43,7 @@ func ReadText(ctx context.Context, mem memory.Allocator, st Storage, f File, opt
 	if opts.BatchRows == 0 {
 		opts.BatchRows = DefaultBatchRows
 	}
-	rc, err := st.Open(ctx, f.Path)
+	rc, err := OpenStream(ctx, st, f, opts.Compression)
 	if err != nil {
 		return readError("text", f.Path, err)
 	}
