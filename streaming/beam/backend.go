@@ -210,7 +210,11 @@ func readBack(ctx context.Context, dir string, job *data.Job) error {
 func statsOf(plan streaming.Plan, pr beamsdk.PipelineResult, wall time.Duration) streaming.Stats {
 	st := streaming.Stats{Wall: wall}
 	for _, o := range plan {
-		st.Ops = append(st.Ops, streaming.OpStats{Name: o.Name()})
+		name := o.Name()
+		if o.Map != nil && name == "" {
+			name = streaming.ChainName("", o.Map.Stages)
+		}
+		st.Ops = append(st.Ops, streaming.OpStats{Name: name})
 	}
 	if pr == nil {
 		return st
