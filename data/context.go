@@ -53,6 +53,9 @@ type Context struct {
 	// itself (GOMEMLIMIT or runtime/debug.SetMemoryLimit), so that resident memory stays near
 	// the budget; Stats.PeakResident reports what it was.
 	NoMemoryLimit bool
+	// Backend, if set, runs the plans of this Context instead of the local streaming executor
+	// (see Backend; the Apache Beam backend is package streaming/beam, a module of its own).
+	Backend Backend
 }
 
 var (

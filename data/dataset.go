@@ -126,6 +126,10 @@ func (ds *Dataset) start(ctx context.Context) (*execution, error) {
 // run starts ds and hands every output block to fn, which owns it, until the run ends; the
 // run is closed (its stats recorded) whatever happens. It returns the run's error or fn's.
 func (ds *Dataset) run(ctx context.Context, fn func(arrow.RecordBatch) error) error {
+	if ds.backend() != nil {
+		_, err := ds.runOnBackend(ctx, nil, fn)
+		return err
+	}
 	e, err := ds.start(ctx)
 	if err != nil {
 		return err

@@ -36,6 +36,10 @@ func (ds *Dataset) IterBatches(ctx context.Context, opts ...Option) iter.Seq2[*B
 		parent := ctx
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
+		if ds.backend() != nil {
+			ds.iterate(parent, ctx, cancel, ds.startOnBackend(ctx), c, size, prefetch, yield)
+			return
+		}
 		e, err := ds.start(ctx)
 		if err != nil {
 			yield(nil, err)

@@ -141,10 +141,21 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 	op := &logicalOp{kind: opMap, name: label, fuse: true, needRows: int(c.minRows), stage: sink.stage(label)}
 	wds := in.derive(op, nil)
 	wds.last = ds.last
-	run, err := write.BeginRun(ctx, dir, write.RunOptions{
+	ropts := write.RunOptions{
 		Mode:            c.saveMode,
 		PlanFingerprint: planFingerprint(wds, fmt.Sprintf("%s ext=%s min=%d max=%d partitions=%v", call, f.Ext(), c.minRows, c.maxRows, c.partitionBy)),
-	})
+	}
+	if ds.backend() != nil {
+		// A backend's workers write from other processes, and one killed mid-file may leave a
+		// temporary file in the staging area: use a committer that publishes only the listed
+		// files (renamed or copied out of the staging area), never the staging area whole.
+		// On object stores copy, since a multipart upload is completed by its own process.
+		ropts.Committer = write.CommitterRename
+		if !localPath(dir) {
+			ropts.Committer = write.CommitterCopy
+		}
+	}
+	run, err := write.BeginRun(ctx, dir, ropts)
 	if err != nil {
 		return nil, callError(call, err)
 	}
@@ -154,10 +165,21 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 	defer run.Abort() // a no-op once committed
 	warnLeftovers(call, run.Leftovers())
 	sink.run = run
-	if err := wds.run(ctx, func(rec arrow.RecordBatch) error { rec.Release(); return nil }); err != nil {
-		return nil, err
+	var files []write.FileInfo
+	if ds.backend() != nil {
+		spec := &WriteSpec{Call: call, Delimiter: c.delimiter, MaxRowsPerFile: c.maxRows, Dir: run.Dir(), Prefix: run.Prefix()}
+		if _, err := spec.Format(); err != nil {
+			return nil, err
+		}
+		if files, err = ds.runOnBackend(ctx, spec, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := wds.run(ctx, func(rec arrow.RecordBatch) error { rec.Release(); return nil }); err != nil {
+			return nil, err
+		}
+		files = sink.written()
 	}
-	files := sink.written()
 	if len(files) == 0 && sink.emptyFile {
 		if files, err = sink.writeEmpty(ctx, wds); err != nil {
 			return nil, callError(call, err)
@@ -359,3 +381,9 @@ type trimmedError struct{ err error }
 
 func (t trimmedError) Error() string { return streaming.CleanCause(t.err) }
 func (t trimmedError) Unwrap() error { return t.err }
+
+// localPath says whether p is a path of the operating system's file system (not a URL).
+func localPath(p string) bool {
+	_, ok, _ := storage.LocalPath(p)
+	return ok
+}

@@ -299,10 +299,19 @@ type PartitionInput struct {
 	open   *pieceReader
 	rows   int64
 	bytes  int64
+	// blocks and fixed hold a partition a backend grouped itself (NewPartition): its blocks
+	// not yet read, and the port's schema.
+	blocks []arrow.RecordBatch
+	fixed  *arrow.Schema
 }
 
 // Schema is the input's schema (nil when the input had no block at all).
-func (in *PartitionInput) Schema() *arrow.Schema { return in.st.schema(in.port) }
+func (in *PartitionInput) Schema() *arrow.Schema {
+	if in.st == nil {
+		return in.fixed
+	}
+	return in.st.schema(in.port)
+}
 
 // Rows is the number of rows the partition holds from this input (for a range partition, an
 // upper bound: boundary pieces are trimmed as they are read).
@@ -315,6 +324,9 @@ func (in *PartitionInput) Bytes() int64 { return in.bytes }
 // Next returns the next block of the partition's rows from this input, which the caller owns,
 // or io.EOF after the last. Blocks may be zero-copy slices of deposited blocks.
 func (in *PartitionInput) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if in.st == nil {
+		return in.nextBlock(ctx)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -345,6 +357,13 @@ func (in *PartitionInput) Next(ctx context.Context) (arrow.RecordBatch, error) {
 
 // release drops what was not read.
 func (in *PartitionInput) release() {
+	for _, b := range in.blocks {
+		b.Release()
+	}
+	in.blocks = nil
+	if in.st == nil {
+		return
+	}
 	if in.open != nil {
 		in.open.close()
 		in.open = nil
