@@ -65,6 +65,7 @@ type config struct {
 	maxRetries    int
 	retryIf       func(error) bool
 	int96Unit     read.Int96Unit // zero: nanoseconds
+	resume        bool           // Resume (data/resume.go)
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }
