@@ -90,7 +90,11 @@ type execution struct {
 }
 
 // start plans and starts a run of ds.
-func (ds *Dataset) start(ctx context.Context) (*execution, error) {
+func (ds *Dataset) start(ctx context.Context) (*execution, error) { return ds.startWith(ctx, nil) }
+
+// startWith is start with adjust, when set, given the physical plan before it runs (a
+// resumed write skips its completed inputs there).
+func (ds *Dataset) startWith(ctx context.Context, adjust func(streaming.Plan) error) (*execution, error) {
 	if ds.err != nil {
 		return nil, ds.err
 	}
@@ -104,6 +108,11 @@ func (ds *Dataset) start(ctx context.Context) (*execution, error) {
 	plan, err := physical(op)
 	if err != nil {
 		return nil, err
+	}
+	if adjust != nil {
+		if err := adjust(plan); err != nil {
+			return nil, err
+		}
 	}
 	opts := ds.context().executorOptions()
 	var dead *deadLetter
@@ -130,7 +139,12 @@ func (ds *Dataset) run(ctx context.Context, fn func(arrow.RecordBatch) error) er
 		_, err := ds.runOnBackend(ctx, nil, fn)
 		return err
 	}
-	e, err := ds.start(ctx)
+	return ds.runWith(ctx, nil, fn)
+}
+
+// runWith is run with startWith's adjust.
+func (ds *Dataset) runWith(ctx context.Context, adjust func(streaming.Plan) error, fn func(arrow.RecordBatch) error) error {
+	e, err := ds.startWith(ctx, adjust)
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,7 @@ type config struct {
 	sql           *sqlConfig     // ReadSQL and WriteSQL options (sql.go)
 	compression   string         // Compression: "" detects by extension on read, none on write
 	arrowStream   bool           // ArrowStream: WriteArrow writes IPC streams
+	resume        bool           // Resume (data/resume.go)
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }

@@ -97,15 +97,15 @@ func (ds *Dataset) WriteImages(ctx context.Context, dir, column, format string, 
 		return nil, err
 	}
 	for _, o := range opts {
-		if o.name != "Mode" {
-			return nil, fmt.Errorf("sluice: WriteImages: option %s does not apply (it takes Mode, Name)", o.name)
+		if o.name != "Mode" && o.name != "Resume" {
+			return nil, fmt.Errorf("sluice: WriteImages: option %s does not apply (it takes Mode, Resume, Name)", o.name)
 		}
 	}
 	return ds.writeFiles(ctx, "WriteImages", dir, append(opts, MaxRowsPerFile(1)), nil, func(*config) write.Format { return f })
 }
 
 func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Option, extra []string, format func(*config) write.Format) ([]string, error) {
-	c, err := parseOptions(call, opts, append([]string{"MinRowsPerFile", "MaxRowsPerFile", "Mode"}, extra...)...)
+	c, err := parseOptions(call, opts, append([]string{"MinRowsPerFile", "MaxRowsPerFile", "Mode", "Resume"}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -141,9 +141,15 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 	op := &logicalOp{kind: opMap, name: label, fuse: true, needRows: int(c.minRows), stage: sink.stage(label)}
 	wds := in.derive(op, nil)
 	wds.last = ds.last
+	if c.resume {
+		if err := resumablePlan(wds, label); err != nil {
+			return nil, callError(call, err)
+		}
+	}
 	ropts := write.RunOptions{
 		Mode:            c.saveMode,
 		PlanFingerprint: planFingerprint(wds, fmt.Sprintf("%s ext=%s min=%d max=%d partitions=%v", call, f.Ext(), c.minRows, c.maxRows, c.partitionBy)),
+		Resume:          c.resume,
 	}
 	if ds.backend() != nil {
 		// A backend's workers write from other processes, and one killed mid-file may leave a
@@ -162,11 +168,21 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 	if run == nil {
 		return nil, nil // SaveIgnore and the output exists
 	}
-	defer run.Abort() // a no-op once committed
+	defer run.Abort() // a no-op once committed or suspended
 	warnLeftovers(call, run.Leftovers())
+	var adjust func(streaming.Plan) error
+	if c.resume {
+		if from := run.ResumedFrom(); from != "" {
+			slog.Info("sluice: " + call + ": " + dir + ": " + from)
+		}
+		adjust = func(plan streaming.Plan) error { return skipResumed(plan, label, run) }
+	}
 	sink.run = run
 	var files []write.FileInfo
 	if ds.backend() != nil {
+		if len(c.partitionBy) > 0 || c.compression != "" {
+			return nil, fmt.Errorf("sluice: %s: PartitionBy and Compression do not run on a backend yet", call)
+		}
 		spec := &WriteSpec{Call: call, Delimiter: c.delimiter, MaxRowsPerFile: c.maxRows, Dir: run.Dir(), Prefix: run.Prefix()}
 		if _, err := spec.Format(); err != nil {
 			return nil, err
@@ -175,12 +191,15 @@ func (ds *Dataset) writeFiles(ctx context.Context, call, dir string, opts []Opti
 			return nil, err
 		}
 	} else {
-		if err := wds.run(ctx, func(rec arrow.RecordBatch) error { rec.Release(); return nil }); err != nil {
+		if err := wds.runWith(ctx, adjust, func(rec arrow.RecordBatch) error { rec.Release(); return nil }); err != nil {
+			if c.resume {
+				run.Suspend() // the completed tasks stay staged for a rerun with Resume
+			}
 			return nil, err
 		}
 		files = sink.written()
 	}
-	if len(files) == 0 && sink.emptyFile {
+	if len(files) == 0 && len(run.ResumedTasks()) == 0 && sink.emptyFile {
 		if files, err = sink.writeEmpty(ctx, wds); err != nil {
 			return nil, callError(call, err)
 		}
@@ -249,6 +268,14 @@ func (s *fileSink) stage(name string) streaming.Stage {
 		},
 		Flush: func(ctx context.Context, tc *streaming.TaskContext, emit streaming.Emit) error {
 			ws := s.take(tc)
+			if len(ws) == 0 {
+				if s.run.Resumed(tc.Task, tc.Origin) {
+					return nil // recorded by the run this one resumes
+				}
+				// An input without rows is complete too.
+				return s.run.RecordTask(ctx, tc.Task, tc.Origin, nil)
+			}
+			var done []write.FileInfo
 			for i, w := range ws {
 				if _, err := w.Close(); err != nil {
 					for _, rest := range ws[i+1:] {
@@ -256,10 +283,14 @@ func (s *fileSink) stage(name string) streaming.Stage {
 					}
 					return err
 				}
-				s.mu.Lock()
-				s.files = append(s.files, w.Files()...)
-				s.mu.Unlock()
+				done = append(done, w.Files()...)
 			}
+			if err := s.run.RecordTask(ctx, tc.Task, tc.Origin, done); err != nil {
+				return err
+			}
+			s.mu.Lock()
+			s.files = append(s.files, done...)
+			s.mu.Unlock()
 			return nil
 		},
 		Abort: func(tc *streaming.TaskContext) {

@@ -6,10 +6,10 @@
 // describes the fields for other tools.
 //
 // The same document, with State "running", is the ledger of a run in progress (LedgerName, in
-// the run's staging area): its files are those the run has completed so far. A resumed run
-// (the reliability issue's resume option) will read a dead run's ledger, keep the files it
-// lists whose checksums still match, and write only the rest, refusing when the plan
-// fingerprint differs.
+// the run's staging area). A resumable run (data.Resume) also writes one task record per
+// completed write task (StateStaged, TaskRecordPrefix): a rerun with the option reads a dead
+// run's ledger and records, keeps the files they list whose sizes and checksums still match,
+// and writes only the rest, refusing when the plan fingerprint differs.
 //
 // The name follows Hadoop's `_SUCCESS` marker, which Spark and the S3A committers also write
 // (S3A's is JSON too, with "name", "timestamp", "date", "hostname" and "committer" fields that
@@ -46,7 +46,18 @@ const (
 	StateRunning    = "running"    // a ledger: the run is writing
 	StateCommitting = "committing" // a ledger: the run is publishing; Replaces is final
 	StateCommitted  = "committed"  // a `_SUCCESS`
+	// StateSuspended is the ledger of a resumable run that ended without committing (it
+	// failed or was cancelled) and left its staging area for a rerun with the resume option;
+	// no lease protects it.
+	StateSuspended = "suspended"
+	// StateStaged is a task record: one completed write task of a resumable run, its input
+	// (Tasks) and the files it staged (Files, relative to the staging area).
+	StateStaged = "staged"
 )
+
+// TaskRecordPrefix starts the name of a task record in a resumable run's staging area:
+// "_TASK_000003" for write task 3.
+const TaskRecordPrefix = "_TASK_"
 
 // ErrNotSluice is returned by Decode for a `_SUCCESS` that another tool wrote.
 var ErrNotSluice = errors.New("not a sluice manifest")
@@ -94,6 +105,16 @@ type Manifest struct {
 	// Uploads, in a ledger of the object-multipart committer, are the run's multipart uploads
 	// (started or finished, not yet completed), so that a later run can abort a dead run's.
 	Uploads []Upload `json:"uploads,omitempty"`
+	// Tasks, in a task record (StateStaged), is the one write task the record completes.
+	Tasks []Task `json:"tasks,omitempty"`
+}
+
+// Task is a completed write task of a resumable run: its index, its input (TaskContext.Origin:
+// a file path, a row range), and how many files it staged (Files of its record).
+type Task struct {
+	Task  int    `json:"task"`
+	Input string `json:"input"`
+	Files int    `json:"files"`
 }
 
 // Upload is a multipart upload of a run in progress.

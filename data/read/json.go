@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -173,6 +174,11 @@ func (j *jsonReader) readArray(br *bufio.Reader) error {
 
 // row takes one raw object: into the sample while inferring, else into the builder.
 func (j *jsonReader) row(raw []byte, where string) error {
+	// encoding/json would put U+FFFD in place of invalid bytes: refuse them instead, as
+	// ReadText does, rather than change the data silently.
+	if !utf8.Valid(raw) {
+		return readErrorf("json", j.path, "%s: not valid UTF-8 (at byte %d of the line)", where, invalidUTF8At(raw))
+	}
 	if j.b == nil {
 		if j.opts.Schema == nil {
 			t, err := inferJSON(raw)
@@ -309,11 +315,23 @@ func (k jkind) String() string {
 
 var errMixed = errors.New("mixed types")
 
+// invalidUTF8At is the offset of the first byte of b that is not valid UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
 // inferJSON infers the type of one JSON value.
 func inferJSON(raw []byte) (*jtype, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	t, err := inferValue(dec)
+	t, err := inferValue(dec, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +341,14 @@ func inferJSON(raw []byte) (*jtype, error) {
 	return t, nil
 }
 
-func inferValue(dec *json.Decoder) (*jtype, error) {
+// maxJSONDepth bounds the nesting of an inferred value: a hostile line of 100,000 "[" took
+// minutes to type as nested Arrow lists (the hostile-input catalogue, data/hostile_test.go).
+const maxJSONDepth = 1000
+
+func inferValue(dec *json.Decoder, depth int) (*jtype, error) {
+	if depth > maxJSONDepth {
+		return nil, fmt.Errorf("values nested deeper than %d levels", maxJSONDepth)
+	}
 	tok, err := dec.Token()
 	if err != nil {
 		if err == io.EOF {
@@ -348,7 +373,7 @@ func inferValue(dec *json.Decoder) (*jtype, error) {
 		case '[':
 			t := &jtype{kind: jList, elem: &jtype{kind: jNull}}
 			for dec.More() {
-				e, err := inferValue(dec)
+				e, err := inferValue(dec, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -366,7 +391,7 @@ func inferValue(dec *json.Decoder) (*jtype, error) {
 					return nil, err
 				}
 				key := kt.(string)
-				e, err := inferValue(dec)
+				e, err := inferValue(dec, depth+1)
 				if err != nil {
 					return nil, err
 				}

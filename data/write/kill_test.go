@@ -44,6 +44,10 @@ type killSpec struct {
 	// Barrier, when set, makes the child wait at the point until this file exists, then go
 	// on, instead of waiting to be killed.
 	Barrier string
+	// Format is the writer: "" or "parquet", "csv", "json", "numpy" (resume_kill_test.go).
+	Format string
+	// Resume writes with data.Resume (and Mode "" means the default save mode).
+	Resume bool
 }
 
 // TestKillChild is the writer of the kill tests; it runs only in their child processes.
@@ -75,11 +79,17 @@ func TestKillChild(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	})
-	mode := data.SaveOverwrite
-	if s.Mode == "append" {
-		mode = data.SaveAppend
+	opts := []data.Option{data.MaxRowsPerFile(int64(s.PerFile))}
+	switch s.Mode {
+	case "append":
+		opts = append(opts, data.Mode(data.SaveAppend))
+	case "overwrite":
+		opts = append(opts, data.Mode(data.SaveOverwrite))
 	}
-	_, err := writeIDs(s.Start, s.N).WithContext(&data.Context{CPUs: 2}).WriteParquet(context.Background(), s.Dir, data.Mode(mode), data.MaxRowsPerFile(int64(s.PerFile)))
+	if s.Resume {
+		opts = append(opts, data.Resume())
+	}
+	_, err := writeFormat(writeIDs(s.Start, s.N).WithContext(&data.Context{CPUs: 2}), s.Format, context.Background(), s.Dir, opts...)
 	if err != nil {
 		fmt.Println("ERROR " + strings.ReplaceAll(err.Error(), "\n", " "))
 		os.Exit(3)

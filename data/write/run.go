@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluicedata/sluice/data/manifest"
@@ -56,6 +57,11 @@ type RunOptions struct {
 	Committer string
 	// Lease overrides DefaultLease.
 	Lease time.Duration
+	// Resume makes the run resumable (resume.go): it records each completed write task
+	// (RecordTask), Suspend keeps its staging area, and BeginRun adopts the newest dead run's
+	// staging area when that run computed the same plan (else it refuses, wrapping
+	// ErrResumeRefused). On S3 a resumable run uses CommitterCopy.
+	Resume bool
 }
 
 // Run is one write of a dataset into an output directory under the commit protocol: its
@@ -87,6 +93,11 @@ type Run struct {
 	leftovers []string
 	started   time.Time
 	done      bool
+
+	resumed     map[int]ResumedTask // the tasks adopted from a dead run (Resume)
+	resumedFrom string
+	resumeMu    sync.Mutex
+	skipped     map[int]bool // the adopted tasks the caller skipped
 }
 
 // runImpl is one committer's side of a Run.
@@ -96,6 +107,11 @@ type runImpl interface {
 	// commit publishes files and returns the new manifest and the final paths of files.
 	commit(ctx context.Context, r *Run, files []FileInfo) (*manifest.Manifest, []string, error)
 	abort() error
+	// recordArea is where the run's task records go: its store and area (resume.go).
+	recordArea() (store, string)
+	// suspend ends the run without committing or removing its staging area, leaving led as
+	// its ledger (resume.go).
+	suspend(led *manifest.Manifest) error
 }
 
 // ErrConcurrentCommit is wrapped by Commit's error in SaveError mode when another run
@@ -173,7 +189,7 @@ func BeginRun(ctx context.Context, dir string, opts RunOptions) (*Run, error) {
 	switch {
 	case committer == "" && local:
 		committer = CommitterExchange
-	case committer == "" && opts.FS.CanDefer(r.dir):
+	case committer == "" && opts.FS.CanDefer(r.dir) && !opts.Resume:
 		committer = CommitterMultipart
 	case committer == "":
 		committer = CommitterCopy
@@ -206,6 +222,9 @@ func BeginRun(ctx context.Context, dir string, opts RunOptions) (*Run, error) {
 	case CommitterCopy, CommitterMultipart:
 		if local {
 			return nil, fmt.Errorf("sluice: write: %s: committer %s needs an object-store URL", dir, committer)
+		}
+		if committer == CommitterMultipart && opts.Resume {
+			return nil, fmt.Errorf("sluice: write: %s: committer %s cannot resume a run (a dead run's uploads cannot be completed); use %s", dir, committer, CommitterCopy)
 		}
 		if committer == CommitterMultipart && !opts.FS.CanDefer(r.dir) {
 			return nil, fmt.Errorf("sluice: write: %s: committer %s: the store has no multipart uploads", dir, committer)
@@ -270,7 +289,7 @@ func (r *Run) Commit(ctx context.Context, files []FileInfo) (*manifest.Manifest,
 		return nil, nil, fmt.Errorf("sluice: write: %s: run %s already committed or aborted", r.dir, r.id)
 	}
 	r.done = true
-	files = slices.Clone(files)
+	files = r.withResumed(ctx, slices.Clone(files))
 	slices.SortFunc(files, func(a, b FileInfo) int {
 		if a.Task != b.Task {
 			return a.Task - b.Task

@@ -76,6 +76,20 @@ func beginExchange(ctx context.Context, r *Run) (proceed bool, why, err error) {
 	}
 	defer unlock()
 
+	adopted := false
+	if r.opts.Resume {
+		// Before removeDead, which would remove the area to resume; once adopted it is locked
+		// by this run, and removeDead leaves it alone.
+		if adopted, err = e.adoptDead(ctx, r); err != nil {
+			return false, nil, err
+		}
+		defer func() {
+			if !proceed && e.lock != nil {
+				e.lock.Close() // the area stays for a later resume
+				e.lock = nil
+			}
+		}()
+	}
 	r.leftovers = append(r.leftovers, e.removeDead()...)
 
 	st, err := os.Stat(out)
@@ -108,8 +122,16 @@ func beginExchange(ctx context.Context, r *Run) (proceed bool, why, err error) {
 			return false, nil, nil
 		}
 	}
-	if exists && r.opts.Mode == SaveAppend {
+	if exists && r.opts.Mode == SaveAppend && !adopted {
 		r.prefix = DefaultPrefix + "_" + r.id
+	}
+	if adopted {
+		if err := writeFileAtomic(filepath.Join(e.staging, manifest.LedgerName), r.ledger(manifest.StateRunning, nil)); err != nil {
+			return false, nil, fmt.Errorf("sluice: write: %s: %w", r.dir, err)
+		}
+		r.impl = e
+		r.committer = CommitterExchange
+		return true, nil, nil
 	}
 
 	e.staging = filepath.Join(e.parent, "."+e.base+".sluice-"+r.id)
@@ -208,6 +230,62 @@ func (e *exchangeRun) removeDead() []string {
 	return msgs
 }
 
+// adoptDead finds the newest dead run's staging area whose ledger says it was writing, locks
+// it and adopts it (Run.adopt). It runs under the parent lock.
+func (e *exchangeRun) adoptDead(ctx context.Context, r *Run) (bool, error) {
+	ents, err := os.ReadDir(e.parent)
+	if err != nil {
+		return false, nil
+	}
+	prefix := "." + e.base + ".sluice-"
+	var best string
+	var bestLock *os.File
+	var bestLed *manifest.Manifest
+	for _, ent := range ents { // in name order: the newest run last
+		id, ok := strings.CutPrefix(ent.Name(), prefix)
+		if !ok || !isRunID(id) || !ent.IsDir() {
+			continue
+		}
+		p := filepath.Join(e.parent, ent.Name())
+		led, err := readManifestFile(filepath.Join(p, manifest.LedgerName))
+		if err != nil || !resumableLedger(led, id) {
+			continue
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+			f.Close()
+			continue // its run is alive
+		}
+		if bestLock != nil {
+			bestLock.Close()
+		}
+		best, bestLock, bestLed = p, f, led
+	}
+	if bestLock == nil {
+		return false, nil
+	}
+	if err := r.adopt(ctx, localStore{}, best, best, bestLed); err != nil {
+		bestLock.Close()
+		return false, err
+	}
+	e.staging, e.lock = best, bestLock
+	return true, nil
+}
+
+func (e *exchangeRun) recordArea() (store, string) { return localStore{}, e.staging }
+
+func (e *exchangeRun) suspend(led *manifest.Manifest) error {
+	err := writeFileAtomic(filepath.Join(e.staging, manifest.LedgerName), led)
+	if e.lock != nil {
+		e.lock.Close()
+		e.lock = nil
+	}
+	return err
+}
+
 func (e *exchangeRun) stagingDir() string { return e.staging }
 func (e *exchangeRun) storage() Storage   { return localStorage{} }
 
@@ -243,6 +321,10 @@ func (e *exchangeRun) commit(ctx context.Context, r *Run, files []FileInfo) (m *
 	names := make([]string, len(files))
 	for i, f := range files {
 		names[i] = f.Name
+	}
+	// A resumable run's task records must not become part of the output.
+	if err := removeRecords(ctx, localStore{}, e.staging); err != nil {
+		return nil, nil, fmt.Errorf("sluice: write: commit %s: %w", r.dir, err)
 	}
 	st, err := os.Stat(e.out)
 	exists := err == nil

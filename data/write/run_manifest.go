@@ -70,6 +70,8 @@ type store interface {
 	uploads(ctx context.Context, dir string) ([]uploadInfo, error)
 	// abortUpload discards an upload in progress.
 	abortUpload(ctx context.Context, p, id string) error
+	// checksum returns the CRC-32 (IEEE) of p's bytes (resume checks staged files with it).
+	checksum(ctx context.Context, p string) (uint32, error)
 }
 
 type entry struct {
@@ -164,10 +166,13 @@ func beginManifest(ctx context.Context, r *Run, st store) (proceed bool, err err
 	live := 0
 	attributed := map[string]bool{}
 	removed := map[string]bool{}
+	ledgers := map[string]*manifest.Manifest{}
+	dead := map[string]bool{}
 	for _, id := range sortedKeys(groups) {
 		g := groups[id]
 		// A run is as alive as its ledger is fresh; without one (cut short while removing
-		// its area, which removes the ledger last), as its newest file.
+		// its area, which removes the ledger last), as its newest file. A suspended run is
+		// over whatever its ledger's age.
 		var last time.Time
 		for _, e := range g {
 			if e.rel == StagingDir+"/"+id+"/"+manifest.LedgerName {
@@ -179,12 +184,30 @@ func beginManifest(ctx context.Context, r *Run, st store) (proceed bool, err err
 			}
 		}
 		led := m.readLedgerOf(ctx, id)
+		ledgers[id] = led
+		dead[id] = now.Sub(last) > m.lease || led != nil && led.State == manifest.StateSuspended
+	}
+	// A resumable run continues the newest dead run that was writing.
+	resume := ""
+	if r.opts.Resume {
+		for _, id := range sortedKeys(groups) {
+			if dead[id] && resumableLedger(ledgers[id], id) {
+				resume = id
+			}
+		}
+	}
+	for _, id := range sortedKeys(groups) {
+		g := groups[id]
+		led := ledgers[id]
 		if led != nil {
 			for _, u := range led.Uploads {
 				attributed[u.UploadID] = true
 			}
 		}
-		if now.Sub(last) <= m.lease {
+		if id == resume {
+			continue
+		}
+		if !dead[id] {
 			// A live run's published files are not the output's (yet).
 			live++
 			data = slices.DeleteFunc(data, func(e entry) bool {
@@ -207,6 +230,11 @@ func beginManifest(ctx context.Context, r *Run, st store) (proceed bool, err err
 		}
 	}
 	data = slices.DeleteFunc(data, func(e entry) bool { return removed[e.rel] })
+	if resume != "" {
+		if err := m.adoptDead(ctx, r, ledgers[resume]); err != nil {
+			return false, err
+		}
+	}
 	if cur != nil || len(data) > 0 {
 		switch r.opts.Mode {
 		case SaveError:
@@ -215,10 +243,50 @@ func beginManifest(ctx context.Context, r *Run, st store) (proceed bool, err err
 			return false, nil
 		}
 	}
-	if cur != nil || len(data) > 0 || live > 0 {
+	if (cur != nil || len(data) > 0 || live > 0) && len(r.resumed) == 0 {
 		r.prefix = DefaultPrefix + "_" + r.id
 	}
 	return true, nil
+}
+
+// adoptDead makes r the continuation of the dead run of ledger led (Run.adopt): the run's own
+// fresh ledger is withdrawn and the dead run's area, refreshed, becomes the run's.
+func (m *manifestRun) adoptDead(ctx context.Context, r *Run, led *manifest.Manifest) error {
+	area := m.st.join(r.dir, StagingDir+"/"+led.RunID)
+	staging := area
+	if m.multipart {
+		return fmt.Errorf("sluice: write: %s: committer %s cannot resume a run", r.dir, CommitterMultipart)
+	}
+	old := m.ledgerPath
+	if err := r.adopt(ctx, m.st, area, staging, led); err != nil {
+		return err
+	}
+	m.wmu.Lock()
+	m.mu.Lock()
+	m.area, m.staging = area, staging
+	m.ledgerPath = m.st.join(area, manifest.LedgerName)
+	m.doc = r.ledger(manifest.StateRunning, nil)
+	m.mu.Unlock()
+	m.wmu.Unlock()
+	m.st.remove(ctx, old)
+	if _, ok := m.st.(localStore); ok {
+		os.Remove(filepath.Dir(old))
+	}
+	return m.writeLedger(ctx)
+}
+
+func (m *manifestRun) recordArea() (store, string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.st, m.area
+}
+
+func (m *manifestRun) suspend(led *manifest.Manifest) error {
+	m.halt()
+	m.mu.Lock()
+	m.doc = led
+	m.mu.Unlock()
+	return m.writeLedger(context.Background())
 }
 
 // removeDead removes what the dead run id left: for a run that committed, the files its

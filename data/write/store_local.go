@@ -107,6 +107,8 @@ func (localStore) put(ctx context.Context, p string, data []byte) error {
 	return nil
 }
 
+func (localStore) checksum(ctx context.Context, p string) (uint32, error) { return localChecksum(p) }
+
 func (localStore) remove(ctx context.Context, p string) error {
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("sluice: write: remove %s: %w", p, err)

@@ -55,6 +55,15 @@ func (s objectStore) put(ctx context.Context, p string, data []byte) error {
 	return w.Commit()
 }
 
+func (s objectStore) checksum(ctx context.Context, p string) (uint32, error) {
+	rd, err := s.fs.Open(ctx, p)
+	if err != nil {
+		return 0, err
+	}
+	defer rd.Close()
+	return fileChecksum(rd)
+}
+
 func (s objectStore) remove(ctx context.Context, p string) error {
 	if err := s.fs.Remove(ctx, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
