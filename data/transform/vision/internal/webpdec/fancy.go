@@ -50,10 +50,13 @@ func init() {
 
 // yuvToRGB is libwebp's VP8YuvToRgb, by look-up (small enough to be inlined).
 func yuvToRGB(y, u, v uint8, p []uint8) {
+	_ = p[2]
 	yy := yTab[y]
-	p[2] = clipTab[(yy+uB[u])>>yuvFix2+clipOff]
-	p[0] = clipTab[(yy+vR[v])>>yuvFix2+clipOff]
-	p[1] = clipTab[(yy+uG[u]-vG[v])>>yuvFix2+clipOff]
+	// The masks are identities on every sum formed here (see clipOff); they let the
+	// compiler drop the bounds checks.
+	p[2] = clipTab[((yy+uB[u])>>yuvFix2+clipOff)&int32(len(clipTab)-1)]
+	p[0] = clipTab[((yy+vR[v])>>yuvFix2+clipOff)&int32(len(clipTab)-1)]
+	p[1] = clipTab[((yy+uG[u]-vG[v])>>yuvFix2+clipOff)&int32(len(clipTab)-1)]
 }
 
 // upsamplePair is libwebp's UPSAMPLE_FUNC (UpsampleRgbLinePair_C) for one pair of output
@@ -80,12 +83,14 @@ func upsamplePair(topY, botY, topU, topV, curU, curV []uint8, topDst, botDst []u
 		avgV := tlV + tV + lV + cV + 8
 		d12U, d12V := (avgU+2*(tU+lU))>>3, (avgV+2*(tV+lV))>>3
 		d03U, d03V := (avgU+2*(tlU+cU))>>3, (avgV+2*(tlV+cV))>>3
-		i0, i1 := (2*x-1)*step, 2*x*step
-		yuvToRGB(topY[2*x-1], uint8((d12U+tlU)>>1), uint8((d12V+tlV)>>1), topDst[i0:])
-		yuvToRGB(topY[2*x], uint8((d03U+tU)>>1), uint8((d03V+tV)>>1), topDst[i1:])
+		i0 := (2*x - 1) * step
+		ty, td := topY[2*x-1:2*x+1:2*x+1], topDst[i0:i0+2*step:i0+2*step]
+		yuvToRGB(ty[0], uint8((d12U+tlU)>>1), uint8((d12V+tlV)>>1), td)
+		yuvToRGB(ty[1], uint8((d03U+tU)>>1), uint8((d03V+tV)>>1), td[step:])
 		if botY != nil {
-			yuvToRGB(botY[2*x-1], uint8((d03U+lU)>>1), uint8((d03V+lV)>>1), botDst[i0:])
-			yuvToRGB(botY[2*x], uint8((d12U+cU)>>1), uint8((d12V+cV)>>1), botDst[i1:])
+			by, bd := botY[2*x-1:2*x+1:2*x+1], botDst[i0:i0+2*step:i0+2*step]
+			yuvToRGB(by[0], uint8((d03U+lU)>>1), uint8((d03V+lV)>>1), bd)
+			yuvToRGB(by[1], uint8((d12U+cU)>>1), uint8((d12V+cV)>>1), bd[step:])
 		}
 		tlU, tlV, lU, lV = tU, tV, cU, cV
 	}
