@@ -284,7 +284,8 @@ func ReadCSV[P PathList](paths P, opts ...Option) *Dataset {
 
 // ReadJSON reads JSON Lines files or files holding one JSON array of objects. Options:
 // Columns, Compression (default: by extension, as ReadCSV), IncludePaths, IgnoreMissingPaths,
-// FileExtensions (default json, jsonl and their compressed forms).
+// FileExtensions (default json, jsonl and their compressed forms), Partitioning,
+// HivePartitioning.
 func ReadJSON[P PathList](paths P, opts ...Option) *Dataset {
 	return files("ReadJSON", pathsOf(paths), opts, []string{"Columns", "Compression"}, []string{"json", "jsonl"}, func(c *config) (fileReader, bool) {
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
