@@ -14,13 +14,17 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/sluicedata/sluice/data/expr"
+	"github.com/sluicedata/sluice/data/internal/codec"
 	"github.com/sluicedata/sluice/data/read"
 	"github.com/sluicedata/sluice/storage"
 	"github.com/sluicedata/sluice/streaming"
 	"github.com/sluicedata/sluice/tensor"
 )
 
-// fileReader reads one file of a format, projecting columns where it can.
+// fileReader reads one file of a format, projecting columns where it can: columns nil asks
+// for every column, an empty (non-nil) list for none of the file's (only the path or
+// partition columns are wanted: a reader may emit batches of no columns and the file's row
+// count, and skip reading the rest).
 type fileReader func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error
 
 // fileSource is a datasource over files: one read task per file, listed on the fly so the
@@ -152,6 +156,7 @@ func (s *fileSource) readFile(ctx context.Context, tc *streaming.TaskContext, f 
 		if s.withPath {
 			added = append(added, "path")
 		}
+		readCols = []string{}
 		for _, c := range cols {
 			if !slices.Contains(added, c) {
 				readCols = append(readCols, c)
@@ -279,7 +284,8 @@ func ReadCSV[P PathList](paths P, opts ...Option) *Dataset {
 
 // ReadJSON reads JSON Lines files or files holding one JSON array of objects. Options:
 // Columns, Compression (default: by extension, as ReadCSV), IncludePaths, IgnoreMissingPaths,
-// FileExtensions (default json, jsonl and their compressed forms).
+// FileExtensions (default json, jsonl and their compressed forms), Partitioning,
+// HivePartitioning.
 func ReadJSON[P PathList](paths P, opts ...Option) *Dataset {
 	return files("ReadJSON", pathsOf(paths), opts, []string{"Columns", "Compression"}, []string{"json", "jsonl"}, func(c *config) (fileReader, bool) {
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
@@ -290,9 +296,10 @@ func ReadJSON[P PathList](paths P, opts ...Option) *Dataset {
 
 // ReadText reads text files into one column "text", a row per line (empty lines dropped unless
 // DropEmptyLines(false)). Options: DropEmptyLines, Compression (default: by extension, as
-// ReadCSV), IncludePaths, IgnoreMissingPaths, FileExtensions (default: every file).
+// ReadCSV), Columns, IncludePaths, IgnoreMissingPaths, FileExtensions (default: every file),
+// Partitioning, HivePartitioning.
 func ReadText[P PathList](paths P, opts ...Option) *Dataset {
-	return files("ReadText", pathsOf(paths), opts, []string{"DropEmptyLines", "Compression"}, nil, func(c *config) (fileReader, bool) {
+	return files("ReadText", pathsOf(paths), opts, []string{"DropEmptyLines", "Compression", "Columns"}, nil, func(c *config) (fileReader, bool) {
 		keep := c.dropEmpty != nil && !*c.dropEmpty
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
 			return read.ReadText(ctx, mem, st, f, read.TextOptions{KeepEmptyLines: keep, Compression: c.compression}, emit)
@@ -302,24 +309,40 @@ func ReadText[P PathList](paths P, opts ...Option) *Dataset {
 
 // ReadBinaryFiles reads whole files into one column "bytes", a row per file. A file whose
 // extension names a codec (.gz, .zst, .bz2, .lz4, .xz) is decompressed, as in Ray; pass
-// Compression("none") for the stored bytes. Options: Compression, IncludePaths,
-// IgnoreMissingPaths, FileExtensions (default: every file).
+// Compression("none") for the stored bytes. A projection without "bytes" (Columns("path"),
+// or SelectColumns of the path and partition columns) reads no file, and Count only lists
+// them. Options: Compression, Columns, IncludePaths, IgnoreMissingPaths, FileExtensions
+// (default: every file), Partitioning, HivePartitioning.
 func ReadBinaryFiles[P PathList](paths P, opts ...Option) *Dataset {
-	return files("ReadBinaryFiles", pathsOf(paths), opts, []string{"Compression"}, nil, func(c *config) (fileReader, bool) {
+	ds := files("ReadBinaryFiles", pathsOf(paths), opts, []string{"Compression", "Columns"}, nil, func(c *config) (fileReader, bool) {
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
+			if columns != nil && !slices.Contains(columns, read.BytesColumn) {
+				return emit(array.NewRecordBatch(arrow.NewSchema(nil, nil), nil, 1))
+			}
 			return read.ReadBinary(ctx, mem, st, f, read.BinaryOptions{Compression: c.compression}, emit)
-		}, false
+		}, true
 	})
+	return withCount(ds, func(ctx context.Context, st read.Storage, f read.File) (int64, error) { return 1, nil })
 }
 
 // ReadNumpy reads .npy files (versions 1-3, either byte order, C or Fortran order) into one
 // column "data" whose rows are each array's first axis, as Ray's read_numpy does. Object and
-// structured dtypes are refused with an error naming the file. Options: Compression (default:
-// by extension, so a.npy.gz is read too), IncludePaths, IgnoreMissingPaths, FileExtensions
-// (default npy and its compressed forms).
+// structured dtypes are refused with an error naming the file. Count reads only the files'
+// headers, as does a projection without "data". Options: Compression (default: by
+// extension, so a.npy.gz is read too), Columns, IncludePaths, IgnoreMissingPaths,
+// FileExtensions (default npy and its compressed forms), Partitioning, HivePartitioning.
 func ReadNumpy[P PathList](paths P, opts ...Option) *Dataset {
-	return files("ReadNumpy", pathsOf(paths), opts, []string{"Compression"}, []string{"npy"}, func(c *config) (fileReader, bool) {
+	var compression string
+	ds := files("ReadNumpy", pathsOf(paths), opts, []string{"Compression", "Columns"}, []string{"npy"}, func(c *config) (fileReader, bool) {
+		compression = c.compression
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
+			if columns != nil && !slices.Contains(columns, "data") {
+				rows, err := numpyRows(ctx, st, f, c.compression)
+				if err != nil {
+					return err
+				}
+				return emit(array.NewRecordBatch(arrow.NewSchema(nil, nil), nil, rows))
+			}
 			r, err := read.OpenStream(ctx, st, f, c.compression)
 			if err != nil {
 				return fmt.Errorf("sluice: read_numpy: %s: %w", f.Path, err)
@@ -332,8 +355,63 @@ func ReadNumpy[P PathList](paths P, opts ...Option) *Dataset {
 			defer col.Release()
 			schema := arrow.NewSchema([]arrow.Field{{Name: "data", Type: col.DataType()}}, nil)
 			return emit(array.NewRecordBatch(schema, []arrow.Array{col}, int64(col.Len())))
-		}, false
+		}, true
 	})
+	return withCount(ds, func(ctx context.Context, st read.Storage, f read.File) (int64, error) {
+		return numpyRows(ctx, st, f, compression)
+	})
+}
+
+// numpyRows is the length of the first axis of the .npy file f, from its header. An
+// uncompressed file shorter than its header declares is an error, as reading it would be.
+func numpyRows(ctx context.Context, st read.Storage, f read.File, compression string) (int64, error) {
+	r, err := read.OpenStream(ctx, st, f, compression)
+	if err != nil {
+		return 0, fmt.Errorf("sluice: read_numpy: %s: %w", f.Path, err)
+	}
+	defer r.Close()
+	h, err := tensor.ReadNpyHeader(r)
+	if err != nil {
+		return 0, fmt.Errorf("sluice: read_numpy: %s: %w", f.Path, err)
+	}
+	if len(h.Shape) == 0 {
+		return 0, fmt.Errorf("sluice: read_numpy: %s: %w: a 0-d array has no rows", f.Path, tensor.ErrNpy)
+	}
+	if codec.Resolve(compression, f.Path) == codec.None && f.Size > 0 && f.Size < h.DataOffset+h.DataBytes {
+		return 0, fmt.Errorf("sluice: read_numpy: %s: %w: data truncated: the header declares %d bytes of data, the file holds %d", f.Path, tensor.ErrNpy, h.DataBytes, f.Size-h.DataOffset)
+	}
+	return int64(h.Shape[0]), nil
+}
+
+// countSource adds a Count that reads no rows to a file source: rows is one file's row
+// count from its metadata (a header, the listing itself).
+type countSource struct {
+	*fileSource
+	rows func(ctx context.Context, st read.Storage, f read.File) (int64, error)
+}
+
+func withCount(ds *Dataset, rows func(ctx context.Context, st read.Storage, f read.File) (int64, error)) *Dataset {
+	if fs, ok := ds.op.src.(*fileSource); ok {
+		ds.op.src = &countSource{fs, rows}
+	}
+	return ds
+}
+
+func (s *countSource) count(ctx context.Context) (int64, error) {
+	var n int64
+	paths, err := resolvePaths(ctx, s.paths)
+	if err != nil {
+		return 0, &streaming.OpError{Op: s.format, Err: err}
+	}
+	err = read.ListFiles(ctx, s.st, paths, s.list, func(f read.File) error {
+		rows, err := s.rows(ctx, s.st, f)
+		n += rows
+		return err
+	})
+	if err != nil {
+		return 0, &streaming.OpError{Op: s.format, Err: err}
+	}
+	return n, nil
 }
 
 // ReadParquet reads Parquet files row group by row group, with pyarrow's types. A column

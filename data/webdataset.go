@@ -52,12 +52,15 @@ const (
 // txt as a string, cls as an int64 (a string if some value is not an integer), npy as a
 // tensor, anything else as binary. A sample without a member of a string, struct or binary
 // column has a null there; one without an image or npy member that others have is an error
-// naming the shard and key. Columns (or SelectColumns) decodes only those columns. Options:
+// naming the shard and key. Columns (or SelectColumns) decodes only those columns; Count
+// reads the members' headers and decodes nothing. Options:
 // Columns, the image options, Compression, IncludePaths, IgnoreMissingPaths, FileExtensions
 // (default tar and its compressed forms), Partitioning, HivePartitioning.
 func ReadWebDataset[P PathList](paths P, opts ...Option) *Dataset {
-	return files("ReadWebDataset", pathsOf(paths), opts, []string{"Columns", "Compression", "ImageSize", "ImageMode", "ImageReducingGap", "ImageApplyOrientation"}, []string{"tar"}, func(c *config) (fileReader, bool) {
+	var compression string
+	ds := files("ReadWebDataset", pathsOf(paths), opts, []string{"Columns", "Compression", "ImageSize", "ImageMode", "ImageReducingGap", "ImageApplyOrientation"}, []string{"tar"}, func(c *config) (fileReader, bool) {
 		cfg := *c
+		compression = c.compression
 		if cfg.imageMode == 0 && !cfg.imageNative {
 			cfg.imageMode = vision.ModeRGB
 		}
@@ -65,6 +68,18 @@ func ReadWebDataset[P PathList](paths P, opts ...Option) *Dataset {
 			r := &wdsReader{cfg: &cfg, mem: mem, path: f.Path, columns: columns}
 			return r.readShard(ctx, st, f, emit)
 		}, true
+	})
+	return withCount(ds, func(ctx context.Context, st read.Storage, f read.File) (int64, error) {
+		rc, err := read.OpenStream(ctx, st, f, compression)
+		if err != nil {
+			return 0, fmt.Errorf("sluice: read_webdataset: %s: %w", f.Path, err)
+		}
+		defer rc.Close()
+		n, err := read.CountTarSamples(rc)
+		if err != nil {
+			return 0, fmt.Errorf("sluice: read_webdataset: %s: %w", f.Path, err)
+		}
+		return n, nil
 	})
 }
 

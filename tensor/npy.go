@@ -93,6 +93,38 @@ func grow(b []byte, n int, alloc func(int) []byte) []byte {
 	return nb
 }
 
+// NpyHeader is what a .npy file's header declares, read without the data.
+type NpyHeader struct {
+	DType arrow.DataType
+	Shape []int
+	// DataOffset is the byte offset of the data (the magic, version, length and header);
+	// DataBytes the size of the data as stored, so a whole file is DataOffset+DataBytes
+	// bytes.
+	DataOffset, DataBytes int64
+}
+
+// ReadNpyHeader reads the header of a .npy file from r, which it leaves at the start of the
+// data. It refuses what ReadNpy refuses about a header, with errors wrapping ErrNpy.
+func ReadNpyHeader(r io.Reader) (NpyHeader, error) {
+	cr := &npyCountReader{r: r}
+	h, err := readNpyHeader(cr)
+	if err != nil {
+		return NpyHeader{}, err
+	}
+	return NpyHeader{DType: h.dtype, Shape: h.shape, DataOffset: cr.n, DataBytes: int64(h.nbytes)}, nil
+}
+
+type npyCountReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *npyCountReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
 func readNpyHeader(r io.Reader) (*npyHeader, error) {
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil {

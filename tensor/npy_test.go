@@ -100,6 +100,18 @@ func TestReadNpyHeaderVariants(t *testing.T) {
 				if !equalInts(npy.Shape, tt.shape) || !bytes.Equal(npy.Data, tt.want) {
 					t.Fatalf("v%d: shape %v data %v, want %v %v", major, npy.Shape, npy.Data, tt.shape, tt.want)
 				}
+				// The header alone: the same shape, and the file's size split into the
+				// header and the data.
+				file := npyFile(major, tt.dict, tt.data)
+				r := bytes.NewReader(file)
+				h, err := ReadNpyHeader(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !equalInts(h.Shape, tt.shape) || !arrow.TypeEqual(h.DType, npy.DType) || h.DataBytes != int64(len(tt.data)) ||
+					h.DataOffset+h.DataBytes != int64(len(file)) || int64(r.Len()) != h.DataBytes {
+					t.Fatalf("v%d: header %+v for a file of %d bytes with %d of data (%d left unread)", major, h, len(file), len(tt.data), r.Len())
+				}
 			}
 		})
 	}

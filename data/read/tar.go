@@ -45,6 +45,21 @@ const MaxTarMember = 1 << 30
 // Errors name the member and the stream offset of its header: a truncated or corrupt
 // stream, a member over MaxTarMember. An error from fn is returned unchanged.
 func TarSamples(r io.Reader, fn func(*Sample) error) error {
+	return tarSamples(r, true, fn)
+}
+
+// CountTarSamples is the number of samples TarSamples would call fn with, found from the
+// member headers alone: the members' bytes are read past, never kept or decoded. Its errors
+// are TarSamples' about the stream and its members.
+func CountTarSamples(r io.Reader) (int64, error) {
+	var n int64
+	err := tarSamples(r, false, func(*Sample) error { n++; return nil })
+	return n, err
+}
+
+// tarSamples is TarSamples; without withData the samples' Data are nil and the members'
+// bytes are discarded.
+func tarSamples(r io.Reader, withData bool, fn func(*Sample) error) error {
 	cr := &countReader{r: r}
 	tr := tar.NewReader(cr)
 	var cur *Sample
@@ -94,9 +109,14 @@ func TarSamples(r io.Reader, fn func(*Sample) error) error {
 		if h.Size < 0 || h.Size > MaxTarMember {
 			return fmt.Errorf("tar: member %s at byte %d: size %d is over the %d-byte limit", h.Name, at, h.Size, MaxTarMember)
 		}
-		data := make([]byte, h.Size)
-		if _, err := io.ReadFull(tr, data); err != nil {
-			return fmt.Errorf("tar: member %s at byte %d: %w", h.Name, at, tarCause(err))
+		var data []byte
+		if withData {
+			data = make([]byte, h.Size)
+			if _, err := io.ReadFull(tr, data); err != nil {
+				return fmt.Errorf("tar: member %s at byte %d: %w", h.Name, at, tarCause(err))
+			}
+		} else if err := skip(); err != nil {
+			return err
 		}
 		if cur != nil && cur.Key != key {
 			if err := flush(); err != nil {

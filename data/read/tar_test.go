@@ -71,6 +71,28 @@ func TestTarSamplesBroken(t *testing.T) {
 	wantError(t, err, "tar: header at byte 0: archive/tar: invalid tar header")
 }
 
+// TestCountTarSamples: the count from the headers is the number of samples TarSamples
+// gives, and the stream errors are the same.
+func TestCountTarSamples(t *testing.T) {
+	data := makeTar(t,
+		"a/000.jpg", "J0", "a/000.cls", "1", "a/000.seg.PNG", "S0",
+		"a/.hidden.txt", "x", "a/noext", "y",
+		"a/001.jpg", "J1",
+		"a/000.txt", "back again",
+	)
+	if n, err := CountTarSamples(bytes.NewReader(data)); err != nil || n != 3 {
+		t.Fatalf("CountTarSamples = %d, %v; want 3", n, err)
+	}
+	if n, err := CountTarSamples(bytes.NewReader(nil)); err != nil || n != 0 {
+		t.Fatalf("CountTarSamples of nothing = %d, %v", n, err)
+	}
+	broken := makeTar(t, "k.jpg", strings.Repeat("x", 2000), "k.txt", "t")
+	_, err := CountTarSamples(bytes.NewReader(broken[:1200]))
+	wantError(t, err, "tar: member k.jpg at byte 0: truncated stream")
+	_, err = CountTarSamples(bytes.NewReader(makeTar(t, "k.jpg", "1", "k.jpg", "2")))
+	wantError(t, err, `tar: member k.jpg at byte 1024: sample "k" already has a .jpg member`)
+}
+
 // FuzzTarSamples: any bytes give samples or an error, never a panic or a huge allocation
 // (member sizes are bounded by MaxTarMember and by what the stream holds).
 func FuzzTarSamples(f *testing.F) {
