@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/arrow-go/v18/parquet/schema"
 )
@@ -245,6 +246,10 @@ type pageChunk struct {
 	i96   []parquet.Int96 // INT96 values of one call
 	// avgBytes is the chunk's uncompressed bytes per value, to size byte-array buffers.
 	avgBytes float64
+	// pages is the chunk's offset index, when a selective read (parquet_select.go) seeks by
+	// it; groupRows is the row group's row count.
+	pages     []*metadata.PageLocation
+	groupRows int64
 }
 
 // newPageChunk opens col's chunk in row group rg, whose first row is the file's row first.
