@@ -3,6 +3,7 @@ package read
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -88,11 +89,16 @@ func IntersectRanges(a, b []RowRange) []RowRange {
 // a copy more.
 const coalesceRows = 2048
 
-// coalesce joins the runs of rs whose gap is narrower than coalesceRows.
-func coalesce(rs []RowRange) []RowRange {
+// coalesce joins the runs of rs whose gap is narrower than coalesceRows and, when the chunk
+// has an offset index, lies within one page: across a page boundary, seeking to the next
+// run's page skips the rest of the gap for free.
+func (c *pageChunk) coalesce(rs []RowRange) []RowRange {
+	page := func(row int64) int {
+		return sort.Search(len(c.pages), func(i int) bool { return c.pages[i].FirstRowIndex > row })
+	}
 	var out []RowRange
 	for _, r := range rs {
-		if n := len(out); n > 0 && r.Start-out[n-1].End < coalesceRows {
+		if n := len(out); n > 0 && r.Start-out[n-1].End < coalesceRows && (c.pages == nil || page(out[n-1].End) == page(r.Start)) {
 			out[n-1].End = r.End
 			continue
 		}

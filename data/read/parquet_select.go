@@ -217,7 +217,7 @@ func (r *parquetRead) selectBatch(p *columnPlan, chunks []*pageChunk, readers []
 			cols[at] = a
 			continue
 		}
-		read := coalesce(keep)
+		read := c.coalesce(keep)
 		a, err := c.readRanges(r.mem, read)
 		if err != nil {
 			return nil, columnError(p.fast[at], err)
@@ -363,6 +363,7 @@ func (c *pageChunk) skipTo(mem memory.Allocator, row int64) error {
 			if k+1 < len(c.pages) {
 				end = c.pages[k+1].FirstRowIndex
 			}
+
 			if err := c.flat.seek(row, start, end-start); err != nil {
 				return err
 			}

@@ -137,7 +137,7 @@ func xBelow(cut float64) func(*arrow.Schema) *RowPredicate {
 // and row filters (x < cut), every column type, several batch sizes, and compares with the
 // full read cut in Go; it counts the pages read.
 func TestParquetSelect(t *testing.T) {
-	cols := []string{"k", "x", "s", "i32", "b", "ts", "l"}
+	cols := []string{"k", "x", "s", "i32", "b", "ts", "l", "z"}
 	for _, version := range []string{"1.0", "2.0"} {
 		t.Run("data pages v"+version, func(t *testing.T) {
 			path := pageIndexFile(t, version)
@@ -174,12 +174,15 @@ func TestParquetSelect(t *testing.T) {
 				keep    func(int) bool
 				skipped int
 			}{
-				{"page filter", ParquetOptions{RowGroups: []int{1}, PageFilter: pageFilter(group1)}, shift(group1, 10000), nil, 6 * 4},
-				{"page filter, small batches", ParquetOptions{RowGroups: []int{1}, PageFilter: pageFilter(group1), BatchRows: 999}, shift(group1, 10000), nil, 6 * 4},
-				{"page filter, no rows", ParquetOptions{RowGroups: []int{1}, PageFilter: pageFilter([]RowRange{})}, nil, nil, 6 * 10},
+				{"page filter", ParquetOptions{RowGroups: []int{1}, PageFilter: pageFilter(group1)}, shift(group1, 10000), nil, 7 * 4},
+				{"page filter, small batches", ParquetOptions{RowGroups: []int{1}, PageFilter: pageFilter(group1), BatchRows: 999}, shift(group1, 10000), nil, 7 * 4},
+				// pages 1, 2 and 4: the gap is not read through, though narrower than coalesceRows
+				{"page filter, a page's gap", ParquetOptions{RowGroups: []int{1}, PageFilter: pageFilter([]RowRange{{1000, 3000}, {4000, 5000}})},
+					[]RowRange{{11000, 13000}, {14000, 15000}}, nil, 7 * 7},
+				{"page filter, no rows", ParquetOptions{RowGroups: []int{1}, PageFilter: pageFilter([]RowRange{})}, nil, nil, 7 * 10},
 				{"row filter", ParquetOptions{RowFilter: xBelow(0.01)}, all, below(0.01), -1},
 				{"row filter, small batches", ParquetOptions{RowFilter: xBelow(0.3), BatchRows: 1000}, all, below(0.3), -1},
-				{"row filter, nothing kept", ParquetOptions{RowFilter: xBelow(-1)}, all, below(-1), 5 * 30},
+				{"row filter, nothing kept", ParquetOptions{RowFilter: xBelow(-1)}, all, below(-1), 6 * 30},
 				{"both", ParquetOptions{RowGroups: []int{1}, PageFilter: pageFilter(group1), RowFilter: xBelow(0.5)}, shift(group1, 10000), below(0.5), -1},
 				{"both, limit", ParquetOptions{RowGroups: []int{1}, PageFilter: pageFilter(group1), RowFilter: xBelow(0.5), Limit: 70}, shift(group1, 10000), below(0.5), -1},
 			}
@@ -236,4 +239,43 @@ func TestPickBooleansWithNulls(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestParquetSelectBadOffsetIndex: an offset index whose pages disagree with the pages'
+// own headers is an error, never the rows of another page.
+func TestParquetSelectBadOffsetIndex(t *testing.T) {
+	path := pageIndexFile(t, "1.0")
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rr, pf, err := openParquet(context.Background(), smallAllocs{mem}, Local(), File{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Close()
+	defer pf.Close()
+	r := &parquetRead{ctx: context.Background(), mem: mem, pf: pf, path: path}
+	locs := r.pageLocations(0, 0)
+	if len(locs) != 10 {
+		t.Fatalf("%d pages in the offset index, want 10", len(locs))
+	}
+	// Page 3 said to start 10 rows late: a seek there finds a page of 1000 rows, not 990.
+	bad := make([]*metadata.PageLocation, len(locs))
+	for i, l := range locs {
+		c := *l
+		bad[i] = &c
+	}
+	bad[3].FirstRowIndex += 10
+	col := &pageColumn{kind: pageFlat, elem: arrow.PrimitiveTypes.Int64, width: 1, leaf: 0, chunk: levelChunk}
+	c, err := newPageChunk(pf, 0, 0, col)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	c.pages, c.groupRows = bad, 10000
+	a, err := c.readRanges(mem, []RowRange{{3500, 3600}})
+	if err == nil {
+		a.Release()
+		t.Fatal("no error")
+	}
+	wantError(t, err, "the offset index puts 990 rows in the page at row 3010, which holds 1000 values")
 }
