@@ -21,8 +21,10 @@ import (
 //
 //  1. the row filter's columns are decoded for the rows of the page filter's ranges only;
 //  2. the predicate is evaluated over them, giving the runs of rows kept;
-//  3. every other page column decodes those runs (runs closer than coalesceRows are read
-//     as one and filtered after), seeking past its pages that hold none;
+//  3. every other page column decodes those runs straight into one array, passing over the
+//     rows between them without copying values (parquet_skip.go) and seeking past its pages
+//     that hold none (a fixed-size list or INT96 column reads runs closer than coalesceRows
+//     as one and filters after);
 //  4. pqarrow's columns are read whole and filtered.
 //
 // A batch left with no rows emits nothing, and costs the page columns nothing: they move on
@@ -217,6 +219,15 @@ func (r *parquetRead) selectBatch(p *columnPlan, chunks []*pageChunk, readers []
 			cols[at] = a
 			continue
 		}
+		if c.runs() {
+			// Straight into one array, the rows between runs passed over.
+			a, err := c.readRuns(r.mem, keep)
+			if err != nil {
+				return nil, columnError(p.fast[at], err)
+			}
+			cols[at] = a
+			continue
+		}
 		read := c.coalesce(keep)
 		a, err := c.readRanges(r.mem, read)
 		if err != nil {
@@ -340,6 +351,10 @@ func pick(ctx context.Context, mem memory.Allocator, a arrow.Array, have, keep [
 	return col, nil
 }
 
+// runs says whether the chunk decodes runs of rows into one array itself (readRuns): flat
+// columns but INT96; the others read each run apart and are concatenated.
+func (c *pageChunk) runs() bool { return c.col.kind == pageFlat || c.col.kind == pageBytes }
+
 // pagesSkipped is the number of data pages of the chunk it did not read, when it has an
 // offset index to count them by.
 func (c *pageChunk) pagesSkipped() int {
@@ -376,6 +391,9 @@ func (c *pageChunk) skipTo(mem memory.Allocator, row int64) error {
 // readRanges decodes the rows of rs (sorted, disjoint, none before the chunk's position)
 // into one new array; the caller releases it.
 func (c *pageChunk) readRanges(mem memory.Allocator, rs []RowRange) (arrow.Array, error) {
+	if c.runs() {
+		return c.readRuns(mem, rs)
+	}
 	arrs := make([]arrow.Array, 0, len(rs))
 	defer func() {
 		for _, a := range arrs {

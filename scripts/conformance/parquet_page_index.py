@@ -9,7 +9,8 @@
 s a letter and two digits (5% null, dictionary-encoded) but "k_rare" in rows 2500-2504, i32
 (20% null, dictionary-encoded), b (10% null), ts = row seconds as timestamp[us] (10% null)
 l, a list<int64> null every 7th row, and z = row, but null in every third page (all of
-rows 0-999, 3000-3999, ...). DATA_PAGE_VERSION is "1.0" or "2.0". data's
+rows 0-999, 3000-3999, ...), and sd, strings (5% null) in DELTA_LENGTH_BYTE_ARRAY (data
+pages v1) or DELTA_BYTE_ARRAY (v2). With data pages v2, timestamps are INT96. DATA_PAGE_VERSION is "1.0" or "2.0". data's
 TestPageIndexPushdownPyarrow and data/read's TestParquetSelect read it.
 
 Exit status 2 when pyarrow or numpy is missing.
@@ -46,6 +47,11 @@ b = pa.array(rng.random(n) < 0.5, mask=nulls(0.1))
 ts = pa.array((row * 1_000_000).astype("datetime64[us]"), mask=nulls(0.1))
 l = pa.array([[int(i), int(i) + 1] if i % 7 else None for i in row], pa.list_(pa.int64()))
 z = pa.array(row, pa.int64(), mask=(row // 1000) % 3 == 0)
-t = pa.table({"k": k, "x": x, "s": s, "i32": i32, "b": b, "ts": ts, "l": l, "z": z})
+sd = pa.array(np.char.add(letters[rng.integers(0, 26, n)], rng.integers(0, 10**6, n).astype(str)).astype(object),
+              pa.string(), mask=nulls(0.05))
+t = pa.table({"k": k, "x": x, "s": s, "i32": i32, "b": b, "ts": ts, "l": l, "z": z, "sd": sd})
+v1 = version == "1.0"
 pq.write_table(t, out, row_group_size=10000, write_page_index=True, max_rows_per_page=1000,
-               data_page_version=version, use_dictionary=["s", "i32"])
+               data_page_version=version, use_dictionary=["s", "i32"],
+               column_encoding={"sd": "DELTA_LENGTH_BYTE_ARRAY" if v1 else "DELTA_BYTE_ARRAY"},
+               use_deprecated_int96_timestamps=not v1)
