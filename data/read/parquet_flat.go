@@ -529,6 +529,10 @@ func (d *flatDecoder) nextPage() (bool, error) {
 	}
 }
 
+// atPageEnd says whether the decoder has read all of the page it is in (or none yet): its
+// next value is the first of a page not started.
+func (d *flatDecoder) atPageEnd() bool { return d.left == 0 }
+
 // seek moves to the data page holding row (of the row group), with the chunk's offset index
 // (file.PageReader.SeekToPageWithRow), reading the dictionary page first when none was read
 // yet. The page must begin rows first and hold rows rows (the offset index's claim, checked

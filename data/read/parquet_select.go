@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -166,6 +167,10 @@ func (r *parquetRead) rowGroupSelect(p *columnPlan, rg int, first, skip int64, s
 // selectBatch builds the batch of rows [off, hi) of the group under plan p: of the rows in
 // want (within it), those pred keeps, at most left when limited; nil when none is. The
 // caller owns the batch.
+//
+// Kept rows in long runs (fewer than one run per denseRuns rows of want) are read run by run
+// into each column; denser ones are read for all of want and filtered by pred's mask once,
+// as a Where would, since a run costs about as much as decoding denseRuns values.
 func (r *parquetRead) selectBatch(p *columnPlan, chunks []*pageChunk, readers []pqarrow.RecordReader, recs []arrow.RecordBatch,
 	pred *rowPredicate, isPred []bool, off, hi int64, want []RowRange, limited bool, left int64) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, len(p.fields))
@@ -177,6 +182,12 @@ func (r *parquetRead) selectBatch(p *columnPlan, chunks []*pageChunk, readers []
 		}
 	}()
 	keep := want
+	var mask arrow.Array // pred's, over the rows of want
+	defer func() {
+		if mask != nil {
+			mask.Release()
+		}
+	}()
 	if pred != nil {
 		arrs := make([]arrow.Array, len(pred.pos))
 		for i, at := range pred.pos {
@@ -188,54 +199,60 @@ func (r *parquetRead) selectBatch(p *columnPlan, chunks []*pageChunk, readers []
 			cols[at] = a
 		}
 		in := array.NewRecordBatch(pred.schema, arrs, rangeRows(want))
-		mask, err := pred.pred.Eval(r.ctx, r.mem, in)
+		var err error
+		mask, err = pred.pred.Eval(r.ctx, r.mem, in)
 		in.Release()
 		if err != nil {
 			return nil, fmt.Errorf("filter: %w", err)
 		}
-		keep, err = keptRanges(want, mask)
-		mask.Release()
-		if err != nil {
+		if keep, err = keptRanges(want, mask); err != nil {
 			return nil, fmt.Errorf("filter: %w", err)
 		}
 	}
-	if limited {
+	cut := limited && rangeRows(keep) > left // then mask keeps more than keep
+	if cut {
 		keep = firstRows(keep, left)
 	}
 	rows := rangeRows(keep)
 	if rows == 0 {
 		return nil, nil
 	}
+	dense := pred != nil && !cut && int64(len(keep))*denseRuns > rangeRows(want)
+	var picked []int // page columns read for want, to filter by mask
 	for at, c := range chunks {
-		if c == nil {
-			continue
-		}
-		if isPred[at] {
-			a, err := pick(r.ctx, r.mem, cols[at], want, keep)
+		switch {
+		case c == nil:
+		case isPred[at]:
+			picked = append(picked, at)
+		case dense:
+			a, err := c.readRanges(r.mem, want)
 			if err != nil {
-				return nil, err
+				return nil, columnError(p.fast[at], err)
 			}
-			cols[at].Release()
 			cols[at] = a
-			continue
-		}
-		if c.runs() {
+			picked = append(picked, at)
+		case c.runs():
 			// Straight into one array, the rows between runs passed over.
 			a, err := c.readRuns(r.mem, keep)
 			if err != nil {
 				return nil, columnError(p.fast[at], err)
 			}
 			cols[at] = a
-			continue
+		default:
+			read := c.coalesce(keep)
+			a, err := c.readRanges(r.mem, read)
+			if err != nil {
+				return nil, columnError(p.fast[at], err)
+			}
+			cols[at], err = pick(r.ctx, r.mem, a, read, keep)
+			a.Release()
+			if err != nil {
+				return nil, err
+			}
 		}
-		read := c.coalesce(keep)
-		a, err := c.readRanges(r.mem, read)
-		if err != nil {
-			return nil, columnError(p.fast[at], err)
-		}
-		cols[at], err = pick(r.ctx, r.mem, a, read, keep)
-		a.Release()
-		if err != nil {
+	}
+	if len(picked) > 0 && !slices.Equal(keep, want) {
+		if err := r.filterColumns(cols, picked, want, keep, mask, dense); err != nil {
 			return nil, err
 		}
 	}
@@ -258,6 +275,43 @@ func (r *parquetRead) selectBatch(p *columnPlan, chunks []*pageChunk, readers []
 		}
 	}
 	return array.NewRecordBatch(p.schema(), cols, rows), nil
+}
+
+// filterColumns replaces cols[at] for each at of picked, the rows of want, by their rows
+// keep: with pred's mask over want when the kept rows are all it keeps (dense), in one
+// filter of all of them; by ranges otherwise.
+func (r *parquetRead) filterColumns(cols []arrow.Array, picked []int, want, keep []RowRange, mask arrow.Array, dense bool) error {
+	if !dense {
+		for _, at := range picked {
+			a, err := pick(r.ctx, r.mem, cols[at], want, keep)
+			if err != nil {
+				return err
+			}
+			cols[at].Release()
+			cols[at] = a
+		}
+		return nil
+	}
+	fields := make([]arrow.Field, len(picked))
+	arrs := make([]arrow.Array, len(picked))
+	for i, at := range picked {
+		fields[i] = arrow.Field{Name: fmt.Sprint(i), Type: cols[at].DataType(), Nullable: true}
+		arrs[i] = cols[at]
+	}
+	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, int64(mask.Len()))
+	defer rec.Release()
+	// FilterRecordBatch, not FilterArray: see pick.
+	out, err := compute.FilterRecordBatch(compute.WithAllocator(r.ctx, r.mem), rec, mask, compute.DefaultFilterOptions())
+	if err != nil {
+		return err
+	}
+	defer out.Release()
+	for i, at := range picked {
+		cols[at].Release()
+		cols[at] = out.Column(i)
+		cols[at].Retain()
+	}
+	return nil
 }
 
 // keptRanges is the runs of rows of want (a column of rangeRows(want) values, in order) where
@@ -306,40 +360,35 @@ func pick(ctx context.Context, mem memory.Allocator, a arrow.Array, have, keep [
 		a.Retain()
 		return a, nil
 	}
-	// at returns the position in a of row, which lies in have.
-	starts := make([]int64, len(have)) // position in a of each range's first row
-	var n int64
-	for i, h := range have {
-		starts[i] = n
-		n += h.End - h.Start
-	}
-	at := func(row int64) int64 {
-		i := sort.Search(len(have), func(i int) bool { return have[i].End > row })
-		return starts[i] + row - have[i].Start
+	// The position in a of each kept run's first row: both lists are sorted, so one walk.
+	starts := make([]int64, len(keep))
+	var base int64 // position in a of have[h].Start
+	for k, h := 0, 0; k < len(keep); k++ {
+		for keep[k].Start >= have[h].End {
+			base += have[h].End - have[h].Start
+			h++
+		}
+		starts[k] = base + keep[k].Start - have[h].Start
 	}
 	if len(keep) == 1 {
-		s := at(keep[0].Start)
-		return array.NewSlice(a, s, s+keep[0].End-keep[0].Start), nil
+		return array.NewSlice(a, starts[0], starts[0]+keep[0].End-keep[0].Start), nil
 	}
-	bld := array.NewBooleanBuilder(mem)
-	defer bld.Release()
-	bld.Reserve(int(n))
-	pos := int64(0)
-	for _, k := range keep {
-		s := at(k.Start)
-		bld.AppendValues(make([]bool, s-pos), nil)
-		for range k.End - k.Start {
-			bld.UnsafeAppend(true)
-		}
-		pos = s + k.End - k.Start
+	n := int64(a.Len())
+	bits := memory.NewResizableBuffer(mem)
+	defer bits.Release()
+	bits.Resize(int(bitutil.BytesForBits(n)))
+	clear(bits.Bytes())
+	for k, s := range starts {
+		bitutil.SetBitsTo(bits.Bytes(), s, keep[k].End-keep[k].Start, true)
 	}
-	bld.AppendValues(make([]bool, n-pos), nil)
-	mask := bld.NewBooleanArray()
+	md := array.NewData(arrow.FixedWidthTypes.Boolean, int(n), []*memory.Buffer{nil, bits}, nil, 0, 0)
+	defer md.Release()
+	mask := array.MakeFromData(md)
 	defer mask.Release()
 	// A batch of one column, not compute.FilterArray: in arrow-go v18.8.0 FilterArray (and
 	// Filter on an array datum) returns wrong validity for a boolean array with nulls, where
 	// FilterRecordBatch is right (TestPickBooleansWithNulls).
-	one := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "c", Type: a.DataType(), Nullable: true}}, nil), []arrow.Array{a}, int64(a.Len()))
+	one := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "c", Type: a.DataType(), Nullable: true}}, nil), []arrow.Array{a}, n)
 	defer one.Release()
 	out, err := compute.FilterRecordBatch(compute.WithAllocator(ctx, mem), one, mask, compute.DefaultFilterOptions())
 	if err != nil {
@@ -354,6 +403,11 @@ func pick(ctx context.Context, mem memory.Allocator, a arrow.Array, have, keep [
 // runs says whether the chunk decodes runs of rows into one array itself (readRuns): flat
 // columns but INT96; the others read each run apart and are concatenated.
 func (c *pageChunk) runs() bool { return c.col.kind == pageFlat || c.col.kind == pageBytes }
+
+// denseRuns is the fewest rows of want per kept run for which selectBatch reads the other
+// columns run by run: each run costs a call and a skip, about what decoding and filtering
+// 64 values costs.
+const denseRuns = 64
 
 // pagesSkipped is the number of data pages of the chunk it did not read, when it has an
 // offset index to count them by.
@@ -372,8 +426,18 @@ func (c *pageChunk) skipTo(mem memory.Allocator, row int64) error {
 		return nil
 	}
 	if c.pages != nil {
-		k := sort.Search(len(c.pages), func(i int) bool { return c.pages[i].FirstRowIndex > row }) - 1
-		if k >= 0 && c.pages[k].FirstRowIndex > c.pos {
+		page := func(row int64) int {
+			return sort.Search(len(c.pages), func(i int) bool { return c.pages[i].FirstRowIndex > row }) - 1
+		}
+		// Seek only past a whole page not yet started: from the middle of a page, to the
+		// next page or nearer, passing over the rest of this one costs less than the seek,
+		// which drops the stream's buffer (the start of the next page, already read) and
+		// reads it again.
+		k, cur := page(row), page(c.pos)
+		if !c.flat.atPageEnd() {
+			cur++
+		}
+		if k > cur {
 			start, end := c.pages[k].FirstRowIndex, c.groupRows
 			if k+1 < len(c.pages) {
 				end = c.pages[k+1].FirstRowIndex
