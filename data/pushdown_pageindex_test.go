@@ -202,3 +202,61 @@ func TestPageIndexPushdownSluiceFiles(t *testing.T) {
 		t.Errorf("no pages skipped in sluice's file: %v", s)
 	}
 }
+
+// TestPageIndexPushdownFallback: a fixed-size-list column that the page reader gives back to
+// pqarrow mid-file (a row group with null lists) still reads the filtered rows right, with
+// pages of the other columns skipped.
+func TestPageIndexPushdownFallback(t *testing.T) {
+	dir := t.TempDir()
+	mem := memory.NewGoAllocator()
+	vec := arrow.FixedSizeListOf(4, arrow.PrimitiveTypes.Float32)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "vec", Type: vec, Nullable: true},
+		{Name: "v", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	}, nil)
+	fw, err := write.NewFiles(context.Background(), nil, write.Parquet(write.ParquetRowGroupRows(10_000), write.ParquetDataPageSize(4<<10)), write.FilesOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := array.NewRecordBuilder(mem, schema)
+	lb := b.Field(1).(*array.FixedSizeListBuilder)
+	vb := lb.ValueBuilder().(*array.Float32Builder)
+	for i := range 30_000 {
+		b.Field(0).(*array.Int64Builder).Append(int64(i))
+		if i >= 10_000 && i < 20_000 && i%97 == 0 {
+			lb.AppendNull() // only in row group 1
+		} else {
+			lb.Append(true)
+			for j := range 4 {
+				vb.Append(float32(i*4 + j))
+			}
+		}
+		if i%5 == 0 {
+			b.Field(2).AppendNull()
+		} else {
+			b.Field(2).(*array.Float64Builder).Append(float64(i) / 3)
+		}
+	}
+	rec := b.NewRecordBatch()
+	b.Release()
+	err = fw.Write(rec)
+	rec.Release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []expr.Expr{
+		Col("id").Between(int64(9_500), int64(10_700)),
+		Col("id").Gt(int64(12_000)).And(Col("v").Lt(5000.0)),
+		Col("v").IsNull().And(Col("id").Lt(int64(25_000))),
+	} {
+		s := checkPushdown(t, dir, f)
+		t.Logf("%s: pages skipped %v", f, s)
+		if f.String() == Col("id").Between(int64(9_500), int64(10_700)).String() && s["pages and late materialization"] == 0 {
+			t.Errorf("%s: no pages skipped", f)
+		}
+	}
+}
