@@ -83,7 +83,9 @@ type ParquetOptions struct {
 	// parquet_select.go): its columns are decoded first, then the other columns only for the
 	// rows it keeps, and the batches hold only those rows. It is used when its columns are
 	// all projected and read by the page reader; otherwise the reader returns every row
-	// (the caller's own filter must stay).
+	// (the caller's own filter must stay). Once it has kept most of the rows of a file's
+	// first row groups (parquet_select.go, predKeepsMost), the rest of the file is read
+	// without it.
 	RowFilter func(schema *arrow.Schema) *RowPredicate
 	// PagesSkipped, if set, is called with the number of data pages of projected columns,
 	// in row groups the row-group filters kept, that were not read because the page filter
@@ -160,6 +162,8 @@ type parquetRead struct {
 	emit Emit
 	plan *columnPlan
 	pred *RowPredicate // opts.RowFilter's, for this file
+	// predRows and predKept count the rows pred was evaluated on and kept (predicateFor).
+	predRows, predKept int64
 	// indexes caches the page index readers of row groups (parquet_pageindex.go).
 	indexes map[int]*metadata.RowGroupPageIndexReader
 }

@@ -44,6 +44,11 @@ func (r *parquetRead) predicateFor(p *columnPlan) *rowPredicate {
 	if r.pred == nil || len(r.pred.Columns) == 0 {
 		return nil
 	}
+	if r.predRows >= predTrialRows && r.predKept*predKeepsMost > r.predRows {
+		// It keeps most rows: evaluating it here saves little decoding and the caller's
+		// filter evaluates it again. The rest of the file is read without it.
+		return nil
+	}
 	rp := &rowPredicate{pred: r.pred}
 	var fields []arrow.Field
 	for _, name := range r.pred.Columns {
@@ -65,6 +70,13 @@ func (r *parquetRead) predicateFor(p *columnPlan) *rowPredicate {
 	rp.schema = arrow.NewSchema(fields, nil)
 	return rp
 }
+
+// After predTrialRows rows evaluated in a file, a row filter that kept more than one row in
+// predKeepsMost is no longer evaluated by the reader: at 50% kept (BenchmarkPageIndexPushdown
+// "half") evaluating it in the reader as well as in the Where cost about 10% of the read.
+var predTrialRows int64 = 1 << 17 // a variable for tests
+
+const predKeepsMost = 4
 
 // rowGroupSelect reads row group rg (whose first row is the file's row first) under plan p
 // from row skip (a batch boundary: rows before it were read by an earlier call), keeping
@@ -208,6 +220,8 @@ func (r *parquetRead) selectBatch(p *columnPlan, chunks []*pageChunk, readers []
 		if keep, err = keptRanges(want, mask); err != nil {
 			return nil, fmt.Errorf("filter: %w", err)
 		}
+		r.predRows += rangeRows(want)
+		r.predKept += rangeRows(keep)
 	}
 	cut := limited && rangeRows(keep) > left // then mask keeps more than keep
 	if cut {

@@ -279,3 +279,22 @@ func TestParquetSelectBadOffsetIndex(t *testing.T) {
 	}
 	wantError(t, err, "the offset index puts 990 rows in the page at row 3010, which holds 1000 values")
 }
+
+// TestParquetSelectKeepsMost: a row filter that keeps most rows stops being evaluated by the
+// reader after predTrialRows rows, at the next row group; the rows after are all returned.
+func TestParquetSelectKeepsMost(t *testing.T) {
+	path := pageIndexFile(t, "1.0")
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	defer func(n int64) { predTrialRows = n }(predTrialRows)
+	predTrialRows = 5000
+	cols := []string{"k", "x", "s"}
+	full, _ := readColumns(t, mem, path, ParquetOptions{Columns: cols})
+	defer releaseArrays(full)
+	x := full[1].(*array.Float64)
+	got, _ := readColumns(t, mem, path, ParquetOptions{Columns: cols, RowFilter: xBelow(0.9), BatchRows: 1000})
+	defer releaseArrays(got)
+	want := wantRows(t, mem, full, []RowRange{{0, 30000}}, func(row int) bool { return row >= 10000 || (x.IsValid(row) && x.Value(row) < 0.9) })
+	defer releaseArrays(want)
+	sameColumns(t, "keeps most", got, want, cols)
+}
