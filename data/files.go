@@ -417,12 +417,16 @@ func (s *countSource) count(ctx context.Context) (int64, error) {
 // ReadParquet reads Parquet files row group by row group, with pyarrow's types. A column
 // selection (Columns, or SelectColumns right after) is pushed into the reader so only those
 // column chunks are read; Count and Schema come from the files' footers without reading rows.
-// Options: Columns, ParquetInt96Unit, IncludePaths, IgnoreMissingPaths, FileExtensions
-// (default parquet).
+// A Where right after it is pushed into the reader: row groups are skipped by their statistics
+// and dictionaries, pages by the page index (ParquetPageIndex), and the filter's columns are
+// decoded before the others (ParquetLateMaterialization).
+// Options: Columns, ParquetInt96Unit, ParquetPageIndex, ParquetLateMaterialization,
+// IncludePaths, IgnoreMissingPaths, FileExtensions (default parquet).
 func ReadParquet[P PathList](paths P, opts ...Option) *Dataset {
 	var unit read.Int96Unit
-	ds := files("ReadParquet", pathsOf(paths), opts, []string{"Columns", "ParquetInt96Unit"}, []string{"parquet"}, func(c *config) (fileReader, bool) {
-		unit = c.int96Unit
+	var noPages, noLate bool
+	ds := files("ReadParquet", pathsOf(paths), opts, []string{"Columns", "ParquetInt96Unit", "ParquetPageIndex", "ParquetLateMaterialization"}, []string{"parquet"}, func(c *config) (fileReader, bool) {
+		unit, noPages, noLate = c.int96Unit, c.noPageIndex, c.noLateMat
 		return func(ctx context.Context, mem memory.Allocator, st read.Storage, f read.File, columns []string, limit int64, emit read.Emit) error {
 			return read.ReadParquet(ctx, mem, st, f, read.ParquetOptions{Columns: columns, Limit: limit, Int96Unit: unit}, emit)
 		}, true
@@ -435,6 +439,14 @@ func ReadParquet[P PathList](paths P, opts ...Option) *Dataset {
 				// by dictionary: parquet_dictionary.go
 				DictionaryFilter:  dictionaryFilter(filter),
 				DictionarySkipped: func(n int) { tc.Count("row_groups_skipped_by_dictionary", int64(n)) },
+				// by the page index and late materialization: parquet_pageindex.go
+				PagesSkipped: func(n int) { tc.Count("pages_skipped", int64(n)) },
+			}
+			if !noPages {
+				opts.PageFilter = pageFilter(filter)
+			}
+			if !noLate {
+				opts.RowFilter = rowFilter(filter)
 			}
 			return read.ReadParquet(ctx, tc.Mem, st, f, opts, emit)
 		}

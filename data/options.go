@@ -65,6 +65,8 @@ type config struct {
 	maxRetries    int
 	retryIf       func(error) bool
 	int96Unit     read.Int96Unit // zero: nanoseconds
+	noPageIndex   bool           // ParquetPageIndex(false)
+	noLateMat     bool           // ParquetLateMaterialization(false)
 	partitionBy   []string       // PartitionBy: Hive directories of a write
 	sql           *sqlConfig     // ReadSQL and WriteSQL options (sql.go)
 	compression   string         // Compression: "" detects by extension on read, none on write
@@ -182,6 +184,30 @@ func ParquetInt96Unit(unit arrow.TimeUnit) Option {
 			return fmt.Errorf("ParquetInt96Unit(%d): not a time unit", unit)
 		}
 		c.int96Unit = read.Int96UnitOf(unit)
+		return nil
+	})
+}
+
+// ParquetPageIndex turns pruning by the page index on or off (on by default): with a
+// filter pushed into ReadParquet, a row group that its statistics and dictionaries kept is
+// read only for the rows whose pages' column index may match, skipping the other pages of
+// every column (counted as "pages_skipped" in the read's stats). For files without a page
+// index it changes nothing; off is for comparison.
+func ParquetPageIndex(on bool) Option {
+	return opt("ParquetPageIndex", func(c *config) error {
+		c.noPageIndex = !on
+		return nil
+	})
+}
+
+// ParquetLateMaterialization turns late materialization on or off (on by default): with a
+// filter pushed into ReadParquet, the reader decodes the filter's columns first, evaluates
+// it, and decodes the other columns only for the rows it keeps, skipping their pages that
+// hold none ("pages_skipped"). Off, every row the pruning left is decoded and the Where
+// filters it; the results are the same.
+func ParquetLateMaterialization(on bool) Option {
+	return opt("ParquetLateMaterialization", func(c *config) error {
+		c.noLateMat = !on
 		return nil
 	})
 }

@@ -225,3 +225,24 @@ func outward(v int64, from, to arrow.TimeUnit, upper bool) (int64, bool) {
 	}
 	return q, true
 }
+
+// ParquetColumnPages are the ParquetPageStats of the top-level column name of row group rg,
+// for a file read with the Arrow schema schema, with index giving a leaf column's column
+// and offset indexes, and the row of the group each page starts at. Nil when the column is
+// not a top-level leaf of a type with bounds, or has no index that holds together.
+func ParquetColumnPages(rg *metadata.RowGroupMetaData, schema *arrow.Schema, name string, index func(leaf int) (metadata.ColumnIndex, metadata.OffsetIndex)) ([]Stats, []int64) {
+	field, descr, i, ok := leafColumn(schema, rg.Schema, name)
+	if !ok {
+		return nil, nil
+	}
+	ci, oi := index(i)
+	stats := ParquetPageStats(ci, oi, rg.NumRows(), descr, field)
+	if stats == nil {
+		return nil, nil
+	}
+	starts := make([]int64, len(stats))
+	for p, loc := range oi.GetPageLocations() {
+		starts[p] = loc.FirstRowIndex
+	}
+	return stats, starts
+}

@@ -71,6 +71,26 @@ type ParquetOptions struct {
 	// skipped; DictionarySkipped, if set, is called with the number it skipped.
 	DictionaryFilter  func(rg *metadata.RowGroupMetaData, schema *arrow.Schema, dict func(column string) arrow.Array) bool
 	DictionarySkipped func(n int)
+	// PageFilter, if set, is asked about each row group the filters above kept (predicate
+	// pushdown by the page index, parquet_pageindex.go): given the group's metadata, the
+	// Arrow schema and the column and offset indexes of its leaf columns, it returns the
+	// rows that may match, as sorted, disjoint ranges, or nil for every row. Only those rows
+	// are decoded, of every column, and a page column's pages that hold none of them are
+	// neither fetched nor decoded. A group with no rows left is skipped.
+	PageFilter func(rg *metadata.RowGroupMetaData, schema *arrow.Schema, index PageIndex) []RowRange
+	// RowFilter, if set, is called once per file with the schema the batches have, and may
+	// return a predicate for the reader to evaluate itself (late materialization,
+	// parquet_select.go): its columns are decoded first, then the other columns only for the
+	// rows it keeps, and the batches hold only those rows. It is used when its columns are
+	// all projected and read by the page reader; otherwise the reader returns every row
+	// (the caller's own filter must stay). Once it has kept most of the rows of a file's
+	// first row groups (parquet_select.go, predKeepsMost), the rest of the file is read
+	// without it.
+	RowFilter func(schema *arrow.Schema) *RowPredicate
+	// PagesSkipped, if set, is called with the number of data pages of projected columns,
+	// in row groups the row-group filters kept, that were not read because the page filter
+	// or the row filter left no row in them (counted for columns with an offset index).
+	PagesSkipped func(n int)
 }
 
 // ReadParquet reads the Parquet file f from st row group by row group and calls emit with each
@@ -141,6 +161,11 @@ type parquetRead struct {
 	opts ParquetOptions
 	emit Emit
 	plan *columnPlan
+	pred *RowPredicate // opts.RowFilter's, for this file
+	// predRows and predKept count the rows pred was evaluated on and kept (predicateFor).
+	predRows, predKept int64
+	// indexes caches the page index readers of row groups (parquet_pageindex.go).
+	indexes map[int]*metadata.RowGroupPageIndexReader
 }
 
 func (r *parquetRead) run(rr RangeReader) error {
@@ -193,6 +218,15 @@ func (r *parquetRead) run(rr RangeReader) error {
 		}
 		groups = r.dictionaryFilter(groups, schema)
 	}
+	var schema *arrow.Schema // the file's Arrow schema, for the page filter
+	if r.opts.PageFilter != nil {
+		if schema, err = r.fr.Schema(); err != nil {
+			return readError("parquet", r.path, err)
+		}
+	}
+	if r.opts.RowFilter != nil {
+		r.pred = r.opts.RowFilter(r.plan.schema())
+	}
 	// first[rg] is the file's row number of row group rg's first row, for errors.
 	first := make([]int64, r.pf.NumRowGroups())
 	for i := 1; i < len(first); i++ {
@@ -212,10 +246,18 @@ func (r *parquetRead) run(rr RangeReader) error {
 		if err := r.ctx.Err(); err != nil {
 			return err
 		}
+		sel, err := r.pageSelection(rg, schema)
+		if err != nil {
+			return readError("parquet", r.path, err)
+		}
+		if sel != nil && len(sel) == 0 {
+			r.countPages(rg)
+			continue
+		}
 		if pre != nil {
 			prefetchRowGroups(pre, r.pf, rr.Size(), leaves, groups[k:], limited, left)
 		}
-		n, err := r.rowGroupWithFallback(rg, first[rg], limited, left)
+		n, err := r.rowGroupWithFallback(rg, first[rg], sel, limited, left)
 		if err != nil {
 			return err
 		}
@@ -226,14 +268,23 @@ func (r *parquetRead) run(rr RangeReader) error {
 
 // rowGroupWithFallback reads row group rg under r.plan; each time the page reader gives a
 // column back (a null fixed-size list, an encoding it does not read), the rest of the row
-// group, from the first row not yet emitted, is read again with that column, too, left to
-// pqarrow. It returns the rows emitted.
-func (r *parquetRead) rowGroupWithFallback(rg int, first int64, limited bool, left int64) (int64, error) {
+// group, from the first row not yet read, is read again with that column, too, left to
+// pqarrow. With sel (the page filter's rows, nil for all) or a row filter it reads
+// selectively (parquet_select.go). It returns the rows emitted.
+func (r *parquetRead) rowGroupWithFallback(rg int, first int64, sel []RowRange, limited bool, left int64) (int64, error) {
 	plan := r.plan
 	var slow map[int]bool
-	var n int64
+	var n, pos int64 // rows emitted, rows of the group read
 	for {
-		m, err := r.rowGroup(plan, rg, first, n, limited, left)
+		var m int64
+		var err error
+		if pred := r.predicateFor(plan); sel != nil || pred != nil {
+			m, pos, err = r.rowGroupSelect(plan, rg, first, pos, sel, pred, limited, left-n)
+		} else {
+			// rowGroup's left counts the rows it skips.
+			m, err = r.rowGroup(plan, rg, first, pos, limited, left-n+pos)
+			pos += m
+		}
 		n += m
 		var fe *fallbackError
 		if !errors.As(err, &fe) {

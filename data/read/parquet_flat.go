@@ -52,6 +52,8 @@ type flatDecoder struct {
 	boolRLE  *hybrid
 
 	lvl []uint32 // level or index scratch
+	// pagesRead counts the data pages started, for ParquetOptions.PagesSkipped.
+	pagesRead int
 }
 
 // flatEncodings reports whether the chunk's metadata lists only encodings flatDecoder reads
@@ -520,71 +522,118 @@ func (d *flatDecoder) nextPage() (bool, error) {
 		if !d.pr.Next() {
 			return false, d.pr.Err()
 		}
-		switch p := d.pr.Page().(type) {
-		case *file.DictionaryPage:
-			if e := parquet.Encoding(p.Encoding()); e != parquet.Encodings.Plain && e != parquet.Encodings.PlainDict {
-				return false, errPagesFallback
-			}
-			n := int(p.NumValues())
-			if d.isBytes {
-				if err := d.byteDictionary(p.Data(), n); err != nil {
-					return false, err
-				}
-				d.hasDict = true
-				continue
-			}
-			if n < 0 || len(p.Data()) < n*d.size {
-				return false, fmt.Errorf("dictionary page of %d bytes for %d values", len(p.Data()), n)
-			}
-			d.dict = append(d.dict[:0], p.Data()[:n*d.size]...) // the page buffer is reused
-			d.dictN, d.hasDict = n, true
-		case *file.DataPageV1:
-			data := p.Data()
-			// v1 pages: repetition, then definition levels, each a 4-byte length and RLE.
-			levels := func(max int16, enc parquet.Encoding, what string) (hybrid, error) {
-				if enc != parquet.Encodings.RLE {
-					return hybrid{}, errPagesFallback
-				}
-				if len(data) < 4 {
-					return hybrid{}, fmt.Errorf("data page too short for its %s levels", what)
-				}
-				n := int(binary.LittleEndian.Uint32(data))
-				if n < 0 || n > len(data)-4 {
-					return hybrid{}, fmt.Errorf("%s levels of %d bytes in a page of %d", what, n, len(data))
-				}
-				h := hybrid{data: data[4 : 4+n], width: uint(bits.Len16(uint16(max)))}
-				data = data[4+n:]
-				return h, nil
-			}
-			var err error
-			if d.maxRep > 0 {
-				if d.reps, err = levels(d.maxRep, parquet.Encoding(p.RepetitionLevelEncoding()), "repetition"); err != nil {
-					return false, err
-				}
-			}
-			if d.maxDef > 0 {
-				if d.defs, err = levels(d.maxDef, parquet.Encoding(p.DefinitionLevelEncoding()), "definition"); err != nil {
-					return false, err
-				}
-			}
-			return true, d.startValues(parquet.Encoding(p.Encoding()), int(p.NumValues()), data)
-		case *file.DataPageV2:
-			data := p.Data()
-			// A flat column has no repetition levels; some writers store zeros for them anyway.
-			rl, dl := int(p.RepetitionLevelByteLen()), int(p.DefinitionLevelByteLen())
-			if rl < 0 || dl < 0 || rl+dl > len(data) {
-				return false, fmt.Errorf("v2 page levels of %d and %d bytes in a page of %d", rl, dl, len(data))
-			}
-			if d.maxRep > 0 {
-				d.reps = hybrid{data: data[:rl], width: uint(bits.Len16(uint16(d.maxRep)))}
-			}
-			if d.maxDef > 0 {
-				d.defs = hybrid{data: data[rl : rl+dl], width: uint(bits.Len16(uint16(d.maxDef)))}
-			}
-			return true, d.startValues(parquet.Encoding(p.Encoding()), int(p.NumValues()), data[rl+dl:])
-		default:
-			continue // index pages carry nothing to read
+		ok, err := d.startPage(d.pr.Page())
+		if ok || err != nil {
+			return ok, err
 		}
+	}
+}
+
+// atPageEnd says whether the decoder has read all of the page it is in (or none yet): its
+// next value is the first of a page not started.
+func (d *flatDecoder) atPageEnd() bool { return d.left == 0 }
+
+// seek moves to the data page holding row (of the row group), with the chunk's offset index
+// (file.PageReader.SeekToPageWithRow), reading the dictionary page first when none was read
+// yet. The page must begin rows first and hold rows rows (the offset index's claim, checked
+// against the page header so a wrong index is an error, never wrong rows).
+func (d *flatDecoder) seek(row, first, rows int64) error {
+	if !d.hasDict {
+		p, err := d.pr.GetDictionaryPage()
+		if err != nil {
+			return fmt.Errorf("dictionary page: %w", err)
+		}
+		if p != nil {
+			if _, err := d.startPage(p); err != nil {
+				return err
+			}
+		}
+	}
+	if err := d.pr.SeekToPageWithRow(row); err != nil {
+		return fmt.Errorf("seek to row %d: %w", row, err)
+	}
+	page := d.pr.Page()
+	if page == nil {
+		return fmt.Errorf("seek to row %d: no page there", row)
+	}
+	ok, err := d.startPage(page)
+	if err != nil {
+		return err
+	}
+	if !ok || int64(d.left) != rows {
+		return fmt.Errorf("the offset index puts %d rows in the page at row %d, which holds %d values", rows, first, d.left)
+	}
+	return nil
+}
+
+// startPage starts reading page p: it returns true for a data page, false for a page that
+// holds no values (a dictionary page, decoded on the way, or an index page).
+func (d *flatDecoder) startPage(p file.Page) (bool, error) {
+	switch p := p.(type) {
+	case *file.DictionaryPage:
+		if e := parquet.Encoding(p.Encoding()); e != parquet.Encodings.Plain && e != parquet.Encodings.PlainDict {
+			return false, errPagesFallback
+		}
+		n := int(p.NumValues())
+		if d.isBytes {
+			if err := d.byteDictionary(p.Data(), n); err != nil {
+				return false, err
+			}
+			d.hasDict = true
+			return false, nil
+		}
+		if n < 0 || len(p.Data()) < n*d.size {
+			return false, fmt.Errorf("dictionary page of %d bytes for %d values", len(p.Data()), n)
+		}
+		d.dict = append(d.dict[:0], p.Data()[:n*d.size]...) // the page buffer is reused
+		d.dictN, d.hasDict = n, true
+		return false, nil
+	case *file.DataPageV1:
+		data := p.Data()
+		// v1 pages: repetition, then definition levels, each a 4-byte length and RLE.
+		levels := func(max int16, enc parquet.Encoding, what string) (hybrid, error) {
+			if enc != parquet.Encodings.RLE {
+				return hybrid{}, errPagesFallback
+			}
+			if len(data) < 4 {
+				return hybrid{}, fmt.Errorf("data page too short for its %s levels", what)
+			}
+			n := int(binary.LittleEndian.Uint32(data))
+			if n < 0 || n > len(data)-4 {
+				return hybrid{}, fmt.Errorf("%s levels of %d bytes in a page of %d", what, n, len(data))
+			}
+			h := hybrid{data: data[4 : 4+n], width: uint(bits.Len16(uint16(max)))}
+			data = data[4+n:]
+			return h, nil
+		}
+		var err error
+		if d.maxRep > 0 {
+			if d.reps, err = levels(d.maxRep, parquet.Encoding(p.RepetitionLevelEncoding()), "repetition"); err != nil {
+				return false, err
+			}
+		}
+		if d.maxDef > 0 {
+			if d.defs, err = levels(d.maxDef, parquet.Encoding(p.DefinitionLevelEncoding()), "definition"); err != nil {
+				return false, err
+			}
+		}
+		return true, d.startValues(parquet.Encoding(p.Encoding()), int(p.NumValues()), data)
+	case *file.DataPageV2:
+		data := p.Data()
+		// A flat column has no repetition levels; some writers store zeros for them anyway.
+		rl, dl := int(p.RepetitionLevelByteLen()), int(p.DefinitionLevelByteLen())
+		if rl < 0 || dl < 0 || rl+dl > len(data) {
+			return false, fmt.Errorf("v2 page levels of %d and %d bytes in a page of %d", rl, dl, len(data))
+		}
+		if d.maxRep > 0 {
+			d.reps = hybrid{data: data[:rl], width: uint(bits.Len16(uint16(d.maxRep)))}
+		}
+		if d.maxDef > 0 {
+			d.defs = hybrid{data: data[rl : rl+dl], width: uint(bits.Len16(uint16(d.maxDef)))}
+		}
+		return true, d.startValues(parquet.Encoding(p.Encoding()), int(p.NumValues()), data[rl+dl:])
+	default:
+		return false, nil // index pages carry nothing to read
 	}
 }
 
@@ -618,6 +667,7 @@ func (d *flatDecoder) startValues(enc parquet.Encoding, n int, data []byte) erro
 		return fmt.Errorf("data page of %d values", n)
 	}
 	d.left = n
+	d.pagesRead++
 	d.boolRLE, d.plainBit, d.isDelta = nil, 0, false
 	switch enc {
 	case parquet.Encodings.DeltaLengthByteArray, parquet.Encodings.DeltaByteArray:

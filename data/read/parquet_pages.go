@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/arrow-go/v18/parquet/schema"
 )
@@ -245,6 +246,10 @@ type pageChunk struct {
 	i96   []parquet.Int96 // INT96 values of one call
 	// avgBytes is the chunk's uncompressed bytes per value, to size byte-array buffers.
 	avgBytes float64
+	// pages is the chunk's offset index, when a selective read (parquet_select.go) seeks by
+	// it; groupRows is the row group's row count.
+	pages     []*metadata.PageLocation
+	groupRows int64
 }
 
 // newPageChunk opens col's chunk in row group rg, whose first row is the file's row first.
@@ -304,8 +309,20 @@ func newPageChunk(pf *file.Reader, rg int, first int64, col *pageColumn) (*pageC
 // close releases the chunk's pages. A close error adds nothing to the read's.
 func (c *pageChunk) close() { c.flat.pr.Close() }
 
-// skip reads and drops the next rows rows.
+// skip reads and drops the next rows rows: a flat column passes over them without copying
+// values (parquet_skip.go), a list decodes them.
 func (c *pageChunk) skip(mem memory.Allocator, rows int64) error {
+	if c.col.kind != pageList && rows > 0 {
+		n, err := c.flat.skip(rows)
+		if err == nil && n < rows {
+			err = fmt.Errorf("the column chunk ends after %d of its row group's rows", c.pos+n)
+		}
+		if err != nil {
+			return err
+		}
+		c.pos += rows
+		return nil
+	}
 	for rows > 0 {
 		n := min(rows, int64(c.col.chunk/c.col.width))
 		a, err := c.read(mem, n)
@@ -354,7 +371,8 @@ func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) 
 			valid.Release()
 			valid = nil
 		}
-		return c.finish(mem, rows, total, buf, valid, nulls)
+		c.pos += rows
+		return c.finish(mem, total, buf, valid, nulls)
 	}
 	for done := int64(0); done < total; {
 		// Every call starts on a row boundary: batches are whole rows, chunks too.
@@ -409,14 +427,78 @@ func (c *pageChunk) read(mem memory.Allocator, rows int64) (arrow.Array, error) 
 		}
 		done += lvls
 	}
-	return c.finish(mem, rows, total, buf, valid, nulls)
+	c.pos += rows
+	return c.finish(mem, total, buf, valid, nulls)
 }
 
-// finish makes the array of the rows rows (total values) just decoded into buf, with the
-// validity bitmap valid (nil without nulls). The caller still releases buf and valid.
-func (c *pageChunk) finish(mem memory.Allocator, rows, total int64, buf, valid *memory.Buffer, nulls int) (arrow.Array, error) {
+// readRuns decodes the rows of runs (sorted, disjoint, none before the chunk's position) of
+// a flat column (kinds pageFlat and pageBytes) into one new array, skipping the rows between
+// them (skipTo): past whole pages by the offset index, past the rest without copying. The
+// caller releases it.
+func (c *pageChunk) readRuns(mem memory.Allocator, runs []RowRange) (arrow.Array, error) {
+	switch c.col.kind {
+	case pageBytes:
+		return c.readBytesRuns(mem, runs)
+	case pageFlat:
+	default:
+		return nil, fmt.Errorf("readRuns: a column of kind %d", c.col.kind)
+	}
+	total := rangeRows(runs)
+	buf := memory.NewResizableBuffer(mem)
+	defer buf.Release()
+	buf.Resize(int(total) * c.size)
 	raw := buf.Bytes()
-	c.pos += rows
+	var valid *memory.Buffer
+	defer func() {
+		if valid != nil {
+			valid.Release()
+		}
+	}()
+	var bitmap []byte
+	if c.col.maxDef > 0 {
+		valid = memory.NewResizableBuffer(mem)
+		valid.Resize(int(bitutil.BytesForBits(total)))
+		bitmap = valid.Bytes()
+	}
+	nulls, done := 0, int64(0)
+	for _, r := range runs {
+		if err := c.skipTo(mem, r.Start); err != nil {
+			return nil, err
+		}
+		n := r.End - r.Start
+		var (
+			lvls int64
+			err  error
+		)
+		dst := raw[done*int64(c.size) : (done+n)*int64(c.size)]
+		if bitmap != nil {
+			var k int
+			lvls, k, err = c.flat.readSpaced(n, dst, bitmap, done)
+			nulls += k
+		} else {
+			lvls, _, err = c.flat.readBatch(n, dst, nil, nil)
+		}
+		if err == nil && lvls < n {
+			err = fmt.Errorf("the column chunk ends after %d of its row group's rows", c.pos+lvls)
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.pos += n
+		done += n
+	}
+	if nulls == 0 && valid != nil {
+		valid.Release()
+		valid = nil
+	}
+	return c.finish(mem, total, buf, valid, nulls)
+}
+
+// finish makes the array of the total values (total/width rows) just decoded into buf, with the
+// validity bitmap valid (nil without nulls). The caller still releases buf and valid.
+func (c *pageChunk) finish(mem memory.Allocator, total int64, buf, valid *memory.Buffer, nulls int) (arrow.Array, error) {
+	raw := buf.Bytes()
+	rows := total / int64(c.col.width)
 	if c.col.elem.ID() == arrow.BOOL {
 		// One byte per value decoded: pack them into Arrow's bitmap.
 		bitmap := memory.NewResizableBuffer(mem)
@@ -438,6 +520,13 @@ func (c *pageChunk) finish(mem memory.Allocator, rows, total int64, buf, valid *
 // readBytes decodes the next rows values of a byte-array column into a new string or binary
 // array (large ones with 64-bit offsets); the caller releases it.
 func (c *pageChunk) readBytes(mem memory.Allocator, rows int64) (arrow.Array, error) {
+	return c.readBytesRuns(mem, []RowRange{{c.pos, c.pos + rows}})
+}
+
+// readBytesRuns is readBytes of the rows of runs (sorted, disjoint, none before the chunk's
+// position), into one array, skipping the rows between them (skipTo).
+func (c *pageChunk) readBytesRuns(mem memory.Allocator, runs []RowRange) (arrow.Array, error) {
+	rows := rangeRows(runs)
 	large := c.col.elem.ID() == arrow.LARGE_STRING || c.col.elem.ID() == arrow.LARGE_BINARY
 	osize := int64(4)
 	if large {
@@ -470,14 +559,23 @@ func (c *pageChunk) readBytes(mem memory.Allocator, rows int64) (arrow.Array, er
 		b.offs[0] = 0
 		sink, size = b, func() int { return b.size }
 	}
-	lvls, nulls, err := c.flat.readBytes(rows, sink, bitmap, 0)
-	if err == nil && lvls < rows {
-		err = fmt.Errorf("the column chunk ends after %d of its row group's rows", c.pos+lvls)
+	nulls, done := 0, int64(0)
+	for _, r := range runs {
+		if err := c.skipTo(mem, r.Start); err != nil {
+			return nil, err
+		}
+		n := r.End - r.Start
+		lvls, k, err := c.flat.readBytes(n, sink, bitmap, done)
+		if err == nil && lvls < n {
+			err = fmt.Errorf("the column chunk ends after %d of its row group's rows", c.pos+lvls)
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.pos += n
+		done += n
+		nulls += k
 	}
-	if err != nil {
-		return nil, err
-	}
-	c.pos += rows
 	data.Resize(size())
 	if nulls == 0 {
 		valid = nil // still released by the deferred call
