@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data/read"
+	"github.com/sluicedata/sluice/data/write"
 	"github.com/sluicedata/sluice/streaming"
 )
 
@@ -21,6 +22,29 @@ func AvroReaderSchema(schema string) Option {
 		}
 		c.avroSchema = schema
 		return nil
+	})
+}
+
+// AvroCodec sets the block codec WriteAvro compresses with: null (the default), deflate,
+// snappy or zstandard.
+func AvroCodec(codec string) Option {
+	return opt("AvroCodec", func(c *config) error {
+		if _, err := write.Avro(codec); err != nil {
+			return fmt.Errorf("AvroCodec(%q): %w", codec, err)
+		}
+		c.avroCodec = codec
+		return nil
+	})
+}
+
+// WriteAvro writes Avro object container files, one record per row, the writer schema
+// derived from the dataset's (see write.Avro for the type mapping), each file of the run
+// committed as WriteParquet describes, so the output is published whole or not at all.
+// Options: AvroCodec, MinRowsPerFile, MaxRowsPerFile, Mode.
+func (ds *Dataset) WriteAvro(ctx context.Context, dir string, opts ...Option) ([]string, error) {
+	return ds.writeFiles(ctx, "WriteAvro", dir, opts, []string{"AvroCodec"}, func(c *config) write.Format {
+		f, _ := write.Avro(c.avroCodec) // checked by AvroCodec
+		return f
 	})
 }
 
