@@ -120,17 +120,32 @@ func avroValueType(t arrow.DataType, names *int) (any, avroEnc, error) {
 			return err
 		}), nil
 	case arrow.FLOAT32:
-		return "float", notNull(func(w *avro.Writer, a arrow.Array, i int) error { w.WriteFloat(a.(*array.Float32).Value(i)); return nil }), nil
+		return "float", notNull(func(w *avro.Writer, a arrow.Array, i int) error {
+			w.WriteFloat(a.(*array.Float32).Value(i))
+			return nil
+		}), nil
 	case arrow.FLOAT64:
-		return "double", notNull(func(w *avro.Writer, a arrow.Array, i int) error { w.WriteDouble(a.(*array.Float64).Value(i)); return nil }), nil
+		return "double", notNull(func(w *avro.Writer, a arrow.Array, i int) error {
+			w.WriteDouble(a.(*array.Float64).Value(i))
+			return nil
+		}), nil
 	case arrow.STRING:
-		return "string", notNull(func(w *avro.Writer, a arrow.Array, i int) error { w.WriteString(a.(*array.String).Value(i)); return nil }), nil
+		return "string", notNull(func(w *avro.Writer, a arrow.Array, i int) error {
+			w.WriteString(a.(*array.String).Value(i))
+			return nil
+		}), nil
 	case arrow.LARGE_STRING:
-		return "string", notNull(func(w *avro.Writer, a arrow.Array, i int) error { w.WriteString(a.(*array.LargeString).Value(i)); return nil }), nil
+		return "string", notNull(func(w *avro.Writer, a arrow.Array, i int) error {
+			w.WriteString(a.(*array.LargeString).Value(i))
+			return nil
+		}), nil
 	case arrow.BINARY:
 		return "bytes", notNull(func(w *avro.Writer, a arrow.Array, i int) error { w.WriteBytes(a.(*array.Binary).Value(i)); return nil }), nil
 	case arrow.LARGE_BINARY:
-		return "bytes", notNull(func(w *avro.Writer, a arrow.Array, i int) error { w.WriteBytes(a.(*array.LargeBinary).Value(i)); return nil }), nil
+		return "bytes", notNull(func(w *avro.Writer, a arrow.Array, i int) error {
+			w.WriteBytes(a.(*array.LargeBinary).Value(i))
+			return nil
+		}), nil
 	case arrow.FIXED_SIZE_BINARY:
 		n := t.(*arrow.FixedSizeBinaryType).ByteWidth
 		return map[string]any{"type": "fixed", "name": avroName(names), "size": n}, notNull(func(w *avro.Writer, a arrow.Array, i int) error {
