@@ -67,41 +67,69 @@ func ReadTFRecords(ctx context.Context, mem memory.Allocator, st Storage, f File
 		return readError("tfrecords", f.Path, err)
 	}
 	defer rc.Close()
-	var batch []*tfexample.Example
+	// Without a schema the first batch's records are kept until its columns are inferred;
+	// after that each record goes straight into the builders.
+	var pending []*tfexample.Example
 	var offsets []int64
-	var emitErr error
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	var tb *tfBuilder
+	defer func() {
+		if tb != nil {
+			tb.release()
 		}
+	}()
+	var emitErr error
+	rows := 0
+	start := func() error {
 		if cols == nil {
 			var err error
-			if cols, err = tfInfer(batch, offsets); err != nil {
+			if cols, err = tfInfer(pending, offsets); err != nil {
 				return err
 			}
 			if cols, err = tfProject(cols, opts.Columns); err != nil {
 				return err
 			}
 		}
-		rec, err := tfBatch(mem, cols, batch, offsets)
-		batch, offsets = batch[:0], offsets[:0]
-		if err != nil {
-			return err
+		tb = newTFBuilder(mem, cols)
+		for i, ex := range pending {
+			if err := tb.append(ex, offsets[i]); err != nil {
+				return err
+			}
 		}
-		if err := emit(rec); err != nil {
+		pending, offsets = nil, nil
+		return nil
+	}
+	flush := func() error {
+		if tb == nil && len(pending) > 0 {
+			if err := start(); err != nil {
+				return err
+			}
+		}
+		if rows == 0 {
+			return nil
+		}
+		rows = 0
+		if err := emit(tb.rb.NewRecordBatch()); err != nil {
 			emitErr = err
 			return err
 		}
 		return ctx.Err()
+	}
+	if cols != nil {
+		tb = newTFBuilder(mem, cols)
 	}
 	err = TFRecords(rc, func(data []byte, at int64) error {
 		ex := new(tfexample.Example)
 		if err := proto.Unmarshal(data, ex); err != nil {
 			return fmt.Errorf("tfrecord: record at byte %d: not a tf.train.Example: %w", at, err)
 		}
-		batch = append(batch, ex)
-		offsets = append(offsets, at)
-		if len(batch) >= opts.BatchRows {
+		rows++
+		if tb == nil {
+			pending = append(pending, ex)
+			offsets = append(offsets, at)
+		} else if err := tb.append(ex, at); err != nil {
+			return err
+		}
+		if rows >= opts.BatchRows {
 			return flush()
 		}
 		return nil
@@ -258,80 +286,77 @@ func tfInfer(batch []*tfexample.Example, offsets []int64) ([]tfColumn, error) {
 	return out, nil
 }
 
-// tfBatch builds the record batch of cols over a batch of records.
-func tfBatch(mem memory.Allocator, cols []tfColumn, batch []*tfexample.Example, offsets []int64) (arrow.RecordBatch, error) {
-	fields := make([]arrow.Field, len(cols))
-	arrs := make([]arrow.Array, 0, len(cols))
-	release := func() {
-		for _, a := range arrs {
-			a.Release()
-		}
-	}
-	for j, c := range cols {
-		fields[j] = arrow.Field{Name: c.name, Type: c.dataType(), Nullable: true}
-		a, err := tfColumnArray(mem, c, batch, offsets)
-		if err != nil {
-			release()
-			return nil, err
-		}
-		arrs = append(arrs, a)
-	}
-	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, int64(len(batch)))
-	release()
-	return rec, nil
+// tfBuilder appends records to the columns of one batch.
+type tfBuilder struct {
+	cols []tfColumn
+	rb   *array.RecordBuilder
 }
 
-func tfColumnArray(mem memory.Allocator, c tfColumn, batch []*tfexample.Example, offsets []int64) (arrow.Array, error) {
-	b := array.NewBuilder(mem, c.dataType())
-	defer b.Release()
+func newTFBuilder(mem memory.Allocator, cols []tfColumn) *tfBuilder {
+	fields := make([]arrow.Field, len(cols))
+	for j, c := range cols {
+		fields[j] = arrow.Field{Name: c.name, Type: c.dataType(), Nullable: true}
+	}
+	return &tfBuilder{cols: cols, rb: array.NewRecordBuilder(mem, arrow.NewSchema(fields, nil))}
+}
+
+func (tb *tfBuilder) release() { tb.rb.Release() }
+
+// append adds one record, the one at byte offset at. On an error the builder is left
+// inconsistent: the caller drops the batch.
+func (tb *tfBuilder) append(ex *tfexample.Example, at int64) error {
+	feats := ex.GetFeatures().GetFeature()
+	for j, c := range tb.cols {
+		if err := tfAppend(tb.rb.Field(j), c, feats[c.name], at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tfAppend(b array.Builder, c tfColumn, ft *tfexample.Feature, at int64) error {
+	kind, n := tfValues(ft)
+	if kind == 0 {
+		b.AppendNull()
+		return nil
+	}
+	if kind != c.kind {
+		return fmt.Errorf("tfrecord: record at byte %d: feature %q is a %s, and its column %s wants a %s", at, c.name, kind, c.dataType(), c.kind)
+	}
 	vb := b
-	var lb *array.ListBuilder
 	if c.list {
-		lb = b.(*array.ListBuilder)
+		lb := b.(*array.ListBuilder)
+		lb.Append(true)
 		vb = lb.ValueBuilder()
+	} else if n == 0 {
+		b.AppendNull()
+		return nil
+	} else if n > 1 {
+		return fmt.Errorf("tfrecord: record at byte %d: feature %q holds %d values, and its column is a scalar %s (give a schema with a list type)", at, c.name, n, c.elem)
 	}
-	for i, ex := range batch {
-		ft := ex.GetFeatures().GetFeature()[c.name]
-		kind, n := tfValues(ft)
-		if kind == 0 {
-			b.AppendNull()
-			continue
-		}
-		if kind != c.kind {
-			return nil, fmt.Errorf("tfrecord: record at byte %d: feature %q is a %s, and its column %s wants a %s", offsets[i], c.name, kind, c.dataType(), c.kind)
-		}
-		if c.list {
-			lb.Append(true)
-		} else if n == 0 {
-			b.AppendNull()
-			continue
-		} else if n > 1 {
-			return nil, fmt.Errorf("tfrecord: record at byte %d: feature %q holds %d values, and its column is a scalar %s (give a schema with a list type)", offsets[i], c.name, n, c.elem)
-		}
-		switch k := ft.GetKind().(type) {
-		case *tfexample.Feature_Int64List:
-			vb.(*array.Int64Builder).AppendValues(k.Int64List.GetValue(), nil)
-		case *tfexample.Feature_FloatList:
-			switch fb := vb.(type) {
-			case *array.Float32Builder:
-				fb.AppendValues(k.FloatList.GetValue(), nil)
-			case *array.Float64Builder:
-				for _, v := range k.FloatList.GetValue() {
-					fb.Append(float64(v))
-				}
+	switch k := ft.GetKind().(type) {
+	case *tfexample.Feature_Int64List:
+		vb.(*array.Int64Builder).AppendValues(k.Int64List.GetValue(), nil)
+	case *tfexample.Feature_FloatList:
+		switch fb := vb.(type) {
+		case *array.Float32Builder:
+			fb.AppendValues(k.FloatList.GetValue(), nil)
+		case *array.Float64Builder:
+			for _, v := range k.FloatList.GetValue() {
+				fb.Append(float64(v))
 			}
-		case *tfexample.Feature_BytesList:
-			switch bb := vb.(type) {
-			case *array.BinaryBuilder:
-				for _, v := range k.BytesList.GetValue() {
-					bb.Append(v)
-				}
-			case *array.StringBuilder:
-				for _, v := range k.BytesList.GetValue() {
-					bb.BinaryBuilder.Append(v)
-				}
+		}
+	case *tfexample.Feature_BytesList:
+		switch bb := vb.(type) {
+		case *array.BinaryBuilder:
+			for _, v := range k.BytesList.GetValue() {
+				bb.Append(v)
+			}
+		case *array.StringBuilder:
+			for _, v := range k.BytesList.GetValue() {
+				bb.BinaryBuilder.Append(v)
 			}
 		}
 	}
-	return b.NewArray(), nil
+	return nil
 }
