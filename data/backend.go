@@ -58,7 +58,7 @@ type Result struct {
 // WriteSpec is the sink of a write run on a Backend: plain values, so a backend can ship it to
 // its workers and rebuild the format there (Format).
 type WriteSpec struct {
-	// Call is the write call: "WriteParquet", "WriteCSV" or "WriteJSON".
+	// Call is the write call: "WriteParquet", "WriteCSV", "WriteJSON" or "WriteTFRecords".
 	Call string
 	// Delimiter is WriteCSV's field delimiter (0: a comma).
 	Delimiter rune
@@ -81,8 +81,10 @@ func (w WriteSpec) Format() (write.Format, error) {
 		return write.CSV(), nil
 	case "WriteJSON":
 		return write.JSON(), nil
+	case "WriteTFRecords":
+		return write.TFRecords(), nil
 	}
-	return nil, fmt.Errorf("sluice: %s: not supported on a backend (WriteParquet, WriteCSV and WriteJSON are)", w.Call)
+	return nil, fmt.Errorf("sluice: %s: not supported on a backend (WriteParquet, WriteCSV, WriteJSON and WriteTFRecords are)", w.Call)
 }
 
 // NewFiles returns the FilesWriter of write task task (whose input is origin): the files it

@@ -72,6 +72,9 @@ type config struct {
 	compression   string         // Compression: "" detects by extension on read, none on write
 	arrowStream   bool           // ArrowStream: WriteArrow writes IPC streams
 	resume        bool           // Resume (data/resume.go)
+	tfSchema      *arrow.Schema  // TFRecordSchema (data/tfrecord.go)
+	avroSchema    string         // AvroReaderSchema (data/avro.go)
+	avroCodec     string         // AvroCodec (data/avro.go)
 }
 
 func opt(name string, apply func(*config) error) Option { return Option{name: name, apply: apply} }
