@@ -17,8 +17,9 @@ exit_if "$rc"
 # worker pools, processes of examples/distributed. check compares a cluster run's Parquet
 # output with the local run's, then SIGKILLs worker pool 1 halfway through a second run:
 # prism v2.78.0 does not retry the lost worker's bundles, so the job fails; check asserts
-# nothing was committed and that a rerun writes exactly the first run's files. About 25 s
-# warm (the builds: a few s warm; the runs sleep 200 ms per map call, to be killable).
+# nothing was committed and that a rerun writes exactly the first run's files. 33 s warm
+# (its two builds about 10 s of it; the runs sleep 200 ms per map call, to be killable); the
+# whole block 54 s warm on 2 cores.
 echo "== scripts/beam-cluster.sh start && scripts/beam-cluster.sh check"
 clusterdir=$(mktemp -d)
 rc=0
