@@ -42,7 +42,7 @@ func (b *Backend) runOnJobServer(ctx context.Context, p *beamsdk.Pipeline) (beam
 	if err != nil {
 		return nil, fmt.Errorf("sluice: beam: %w", err)
 	}
-	// A few bytes, not none: the artifact staging of v2.78.0 fails on an empty file.
+	// A placeholder the job server stores and no worker reads.
 	_, err = none.WriteString("the worker pools run the driver's own binary\n")
 	if cerr := none.Close(); err == nil {
 		err = cerr
