@@ -151,3 +151,48 @@ func (in *PartitionInput) nextBlock(ctx context.Context) (arrow.RecordBatch, err
 		return rec, nil
 	}
 }
+
+// ZipRows is Zip's work for a backend that has both inputs' blocks in plan order: it zips
+// left and right row by row into blocks cut where either side's blocks end (as the local
+// executor does) and passes each to out, which owns it. The inputs stay the caller's. Inputs
+// of different row counts fail with both counts, as a local run does.
+func ZipRows(left, right []arrow.RecordBatch, out func(rec arrow.RecordBatch, leftBlock int) error) error {
+	var nl, nr int64
+	for _, r := range left {
+		nl += r.NumRows()
+	}
+	for _, r := range right {
+		nr += r.NumRows()
+	}
+	if nl != nr {
+		return fmt.Errorf("the inputs have different row counts: %d and %d", nl, nr)
+	}
+	var i, j int
+	var offL, offR int64
+	for i < len(left) && j < len(right) {
+		a, b := left[i], right[j]
+		n := min(a.NumRows()-offL, b.NumRows()-offR)
+		if n == 0 {
+			if a.NumRows() == offL {
+				i, offL = i+1, 0
+			}
+			if b.NumRows() == offR {
+				j, offR = j+1, 0
+			}
+			continue
+		}
+		l, r := a.NewSlice(offL, offL+n), b.NewSlice(offR, offR+n)
+		rec, err := zipRecords(l, r)
+		l.Release()
+		r.Release()
+		if err != nil {
+			return err
+		}
+		if err := out(rec, i); err != nil {
+			return err
+		}
+		offL += n
+		offR += n
+	}
+	return nil
+}

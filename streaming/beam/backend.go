@@ -14,9 +14,7 @@ import (
 	"time"
 
 	beamsdk "github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/options/jobopts"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
 	"github.com/sluicedata/sluice/data"
 	"github.com/sluicedata/sluice/streaming"
 )
@@ -33,7 +31,7 @@ var _ data.Backend = (*Backend)(nil)
 type config struct {
 	scratch   string
 	endpoint  string
-	workers   string
+	workers   []string
 	runner    string
 	keepFiles bool
 }
@@ -47,10 +45,12 @@ type Option func(*config)
 func Scratch(dir string) Option { return func(c *config) { c.scratch = dir } }
 
 // JobServer runs on the portable job server at endpoint (host:port: prism started with
-// -job_port, or Flink's or Spark's job server), whose workers are the external worker pool
-// at workers (host:port, a process serving beam's worker pool: see Worker). Without it, runs
-// use prism inside this process, its workers in-process too (loopback).
-func JobServer(endpoint, workers string) Option {
+// -job_port, or Flink's or Spark's job server), whose workers are the external worker pools
+// at workers (host:port each: processes of this program serving as worker pools, see
+// ServeWorkers). With more than one pool the plan's read tasks, exchange buckets and write
+// tasks are dealt out over them (prism starts one worker per pool). Without JobServer, runs
+// use prism inside this process, its workers in-process too.
+func JobServer(endpoint string, workers ...string) Option {
 	return func(c *config) { c.endpoint, c.workers = endpoint, workers }
 }
 
@@ -92,7 +92,7 @@ func (b *Backend) Execute(ctx context.Context, job *data.Job) (*data.Result, err
 	runMu.Unlock()
 	res := &data.Result{Stats: statsOf(job.Plan, pr, time.Since(start))}
 	if err != nil {
-		return res, fmt.Errorf("sluice: beam: plan %q: %s", b.name, streaming.CleanCause(err))
+		return res, fmt.Errorf("sluice: beam: plan %q: %s", b.name, jobCause(err))
 	}
 	if job.Write != nil {
 		list, err := os.ReadFile(filepath.Join(scratch, "files.json"))
@@ -110,11 +110,14 @@ func (b *Backend) Execute(ctx context.Context, job *data.Job) (*data.Result, err
 	return res, readBack(ctx, filepath.Join(scratch, "out"), job)
 }
 
-// translate builds the pipeline of job's plan.
+// translate builds the pipeline of job's plan. With a job server and several worker pools
+// (JobServer), the plan's data is spread over them (see branch); otherwise every transform
+// runs wherever the runner puts it.
 func (b *Backend) translate(job *data.Job, scratch string) (*beamsdk.Pipeline, error) {
 	p, s := beamsdk.NewPipelineWithRoot()
+	k := max(len(b.cfg.workers), 1)
 	plan := job.Plan
-	outs := make([]beamsdk.PCollection, len(plan))
+	outs := make([][]branch, len(plan))
 	for i, o := range plan {
 		ref := opRef{Plan: b.name, Fingerprint: job.Fingerprint, Op: i}
 		ins := plan.InputsOf(i)
@@ -122,24 +125,51 @@ func (b *Backend) translate(job *data.Job, scratch string) (*beamsdk.Pipeline, e
 		switch {
 		case o.Source != nil:
 			tasks := beamsdk.ParDo(os, &listFn{Ref: ref}, beamsdk.Impulse(os))
-			outs[i] = beamsdk.ParDo(os, &readFn{Ref: ref}, beamsdk.Reshuffle(os, tasks))
+			for j := range k {
+				ws := onWorker(os, j, k)
+				mine := tasks
+				if k > 1 {
+					mine = beamsdk.ParDo(ws, &routeTaskFn{J: int64(j), K: int64(k)}, tasks)
+				}
+				outs[i] = append(outs[i], branch{beamsdk.ParDo(ws, &readFn{Ref: ref}, beamsdk.Reshuffle(ws, mine)), j})
+			}
 		case o.Map != nil:
-			outs[i] = beamsdk.ParDo(os, &mapFn{Ref: ref}, outs[ins[0]])
+			for _, br := range outs[ins[0]] {
+				ws := onWorker(os, br.on, k)
+				outs[i] = append(outs[i], branch{beamsdk.ParDo(ws, &mapFn{Ref: ref}, br.col), br.on})
+			}
 		case o.Limit != nil:
-			one := beamsdk.ParDo(os, keyOneFn{}, outs[ins[0]])
-			outs[i] = beamsdk.ParDo(os, &limitFn{N: o.Limit.N}, beamsdk.GroupByKey(os, one))
+			one := gather(os, outs[ins[0]], k)
+			outs[i] = []branch{{beamsdk.ParDo(os, &limitFn{N: o.Limit.N}, beamsdk.GroupByKey(os, one)), 0}}
 		case o.Union != nil:
+			for port, in := range ins {
+				for _, br := range outs[in] {
+					ws := onWorker(os, br.on, k)
+					outs[i] = append(outs[i], branch{beamsdk.ParDo(ws, &unionFn{Port: int64(port), Ports: int64(len(ins))}, br.col), br.on})
+				}
+			}
+		case o.Zip != nil:
 			var cols []beamsdk.PCollection
 			for port, in := range ins {
-				cols = append(cols, beamsdk.ParDo(os, &unionFn{Port: int64(port), Ports: int64(len(ins))}, outs[in]))
+				for _, br := range outs[in] {
+					ws := onWorker(os, br.on, k)
+					cols = append(cols, beamsdk.ParDo(ws, &keyPortFn{Port: int64(port)}, br.col))
+				}
 			}
-			outs[i] = beamsdk.Flatten(os, cols...)
+			grouped := beamsdk.GroupByKey(os, beamsdk.Flatten(os, cols...))
+			outs[i] = []branch{{beamsdk.ParDo(os, &zipFn{Ref: ref}, grouped), 0}}
 		case o.Exchange != nil:
-			var cols []beamsdk.PCollection
+			var pieces []branch
 			for port, in := range ins {
-				cols = append(cols, beamsdk.ParDo(os, &splitFn{Ref: ref, Port: port}, outs[in]))
+				for _, br := range outs[in] {
+					ws := onWorker(os, br.on, k)
+					pieces = append(pieces, branch{beamsdk.ParDo(ws, &splitFn{Ref: ref, Port: port}, br.col), br.on})
+				}
 			}
-			outs[i] = beamsdk.ParDo(os, &reduceFn{Ref: ref}, beamsdk.GroupByKey(os, beamsdk.Flatten(os, cols...)))
+			for j, grouped := range groupSpread(os, pieces, k, func(j int) any { return &routePieceFn{J: int64(j), K: int64(k)} }) {
+				ws := onWorker(os, j, k)
+				outs[i] = append(outs[i], branch{beamsdk.ParDo(ws, &reduceFn{Ref: ref}, grouped), j})
+			}
 		default:
 			return nil, fmt.Errorf("sluice: beam: plan %q: operator %d (%s) has no Beam translation yet", b.name, i, o.Name())
 		}
@@ -147,28 +177,43 @@ func (b *Backend) translate(job *data.Job, scratch string) (*beamsdk.Pipeline, e
 	last := outs[len(plan)-1]
 	if w := job.Write; w != nil {
 		ws := s.Scope(w.Call)
-		tasks := beamsdk.GroupByKey(ws, beamsdk.ParDo(ws, keyByTaskFn{}, last))
-		lists := beamsdk.ParDo(ws, &writeFn{Spec: *w}, tasks)
-		one := beamsdk.GroupByKey(ws, beamsdk.ParDo(ws, keyListFn{}, lists))
+		var keyed []branch
+		for _, br := range last {
+			keyed = append(keyed, branch{beamsdk.ParDo(onWorker(ws, br.on, k), keyByTaskFn{}, br.col), br.on})
+		}
+		var lists []beamsdk.PCollection
+		for j, tasks := range groupSpread(ws, keyed, k, func(j int) any { return &routeBlockFn{J: int64(j), K: int64(k)} }) {
+			on := onWorker(ws, j, k)
+			lists = append(lists, beamsdk.ParDo(on, keyListFn{}, beamsdk.ParDo(on, &writeFn{Spec: *w}, tasks)))
+		}
+		one := beamsdk.GroupByKey(ws, beamsdk.Flatten(ws, lists...))
 		beamsdk.ParDo0(ws, &commitFn{List: filepath.Join(scratch, "files.json")}, one)
 	} else {
-		beamsdk.ParDo0(s.Scope("Output"), &outputFn{Dir: filepath.Join(scratch, "out")}, last)
+		os := s.Scope("Output")
+		for _, br := range last {
+			beamsdk.ParDo0(onWorker(os, br.on, k), &outputFn{Dir: filepath.Join(scratch, "out")}, br.col)
+		}
 	}
 	return p, nil
 }
 
-// run executes p on the configured runner.
+// run executes p on the configured runner. A failed run returns no result: the results of
+// Beam's runners for a failed job may have no metrics, and their Metrics methods panic.
 func (b *Backend) run(ctx context.Context, p *beamsdk.Pipeline) (beamsdk.PipelineResult, error) {
+	var pr beamsdk.PipelineResult
+	var err error
 	switch {
 	case b.cfg.runner != "":
-		return beamsdk.Run(ctx, b.cfg.runner, p)
+		pr, err = beamsdk.Run(ctx, b.cfg.runner, p)
 	case b.cfg.endpoint != "":
-		*jobopts.Endpoint = b.cfg.endpoint
-		*jobopts.EnvironmentType = "EXTERNAL"
-		*jobopts.EnvironmentConfig = b.cfg.workers
-		return universal.Execute(ctx, p)
+		pr, err = b.runOnJobServer(ctx, p)
+	default:
+		pr, err = prism.Execute(ctx, p)
 	}
-	return prism.Execute(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return pr, nil
 }
 
 // readBack hands the output blocks stored in dir to job.Output, in plan order.
@@ -249,3 +294,18 @@ func statsOf(plan streaming.Plan, pr beamsdk.PipelineResult, wall time.Duration)
 // Init must be called at the start of main, after flag.Parse if the program parses flags:
 // when Beam starts the binary as a worker, Init serves as that worker and never returns.
 func Init() { beamsdk.Init() }
+
+// jobCause is the cause of a failed Beam job: the last sluice error in Beam's report (which
+// wraps it in the failed bundle's plan, stage and instruction), or the report when there is
+// none (a worker lost, a job server unreachable).
+func jobCause(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "\nsluice: "); i >= 0 {
+		cause := msg[i+1:]
+		if j := strings.IndexByte(cause, '\n'); j >= 0 {
+			cause = cause[:j]
+		}
+		return strings.TrimPrefix(streaming.CleanCause(errors.New(cause)), "sluice: ")
+	}
+	return streaming.CleanCause(err)
+}

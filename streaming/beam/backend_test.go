@@ -107,6 +107,7 @@ func TestOperatorsMatchLocal(t *testing.T) {
 		{"join", false},       // two-input hash exchange
 		{"shuffle", false},    // random exchange
 		{"repartition", true}, // order exchange
+		{"zip", true},         // Zip of differently cut inputs, nested
 	}
 	for _, c := range cases {
 		t.Run(c.plan, func(t *testing.T) {
@@ -227,4 +228,19 @@ func TestPlanIdentity(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `plan "filter": this binary builds another plan`) {
 		t.Fatalf("another plan: %v", err)
 	}
+}
+
+// TestZipRowCounts: inputs of different row counts fail on Beam as locally, naming Zip and
+// both counts.
+func TestZipRowCounts(t *testing.T) {
+	local, onBeam := contexts(t, "zip-mismatch")
+	ctx := context.Background()
+	_, lerr := plans["zip-mismatch"]().WithContext(local).Count(ctx)
+	_, berr := plans["zip-mismatch"]().WithContext(onBeam).Count(ctx)
+	for _, err := range []error{lerr, berr} {
+		if err == nil || !strings.Contains(err.Error(), "Zip") || !strings.Contains(err.Error(), "different row counts: 5000 and 4999") {
+			t.Fatalf("local: %v\nbeam: %v", lerr, berr)
+		}
+	}
+	t.Logf("local: %v\nbeam: %v", lerr, berr)
 }

@@ -33,6 +33,8 @@
 //     Teardown run in the DoFn's Setup and Teardown, once per DoFn instance;
 //   - a Limit: a GroupByKey to one key and a ParDo passing the first N rows in plan order;
 //   - a Union: a Flatten of its inputs;
+//   - a Zip: a GroupByKey of both inputs to one key and a ParDo zipping them in plan order
+//     (one worker holds both inputs: row i must meet row i however the blocks are cut);
 //   - an Exchange: its map side as a ParDo cutting each block into buckets
 //     (streaming.Exchange.Split), a GroupByKey on the bucket, and its reduce (and the stages
 //     fused after it) as a ParDo over each bucket's Partition (streaming.NewPartition);
@@ -47,6 +49,17 @@
 // the same file names and the same bytes, and a file is only ever published by an atomic
 // rename (or a completed upload), so a retried bundle leaves no duplicate or partial file.
 //
+// # A cluster
+//
+// JobServer(endpoint, pools...) submits to a portable job server whose SDK workers are
+// external worker pools: processes of the same program calling ServeWorkers (Beam's
+// --environment_type=EXTERNAL with --environment_config=host:port). Prism (v2.78.0) starts
+// one worker per environment and job, so with several pools the pipeline has one
+// environment per pool and the plan's read tasks, exchange buckets and write tasks are dealt
+// out over them (spread.go). Prism does not retry a bundle: a worker that dies fails the job,
+// which commits nothing; running it again writes the same files. scripts/beam-cluster.sh
+// starts such a cluster on loopback and checks both.
+//
 // # Identity of user code
 //
 // Every DoFn carries only the plan's name, the operator's index and the plan's fingerprint
@@ -58,7 +71,7 @@
 //
 // A range exchange (Sort) sends every row to one reduce (its pieces sorted by the map side),
 // so a sort is correct but not spread over workers; order and block-order exchanges
-// (Repartition, RandomizeBlockOrder) also reduce on one worker. Zip is not translated. A map
+// (Repartition, RandomizeBlockOrder) also reduce on one worker, and so does Zip. A map
 // operator's MinRowsPerTask is not honoured: each block is a task of its own. Failures are not
 // tolerated (Context.OnError and MaxErroredBlocks are refused): Beam's own bundle retries are
 // the retry mechanism.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -120,9 +121,17 @@ func emitter(ctx context.Context, m metrics, task int64, seq []int64, origin str
 	}
 }
 
+// workerTasks counts the tasks this process ran (WorkerTasks).
+var workerTasks atomic.Int64
+
+// WorkerTasks is the number of tasks (read tasks, map blocks, reduces, writes) this process
+// has run as a Beam worker: a worker pool (ServeWorkers) reports it to show its share.
+func WorkerTasks() int64 { return workerTasks.Load() }
+
 // timed counts one task and its time.
 func timed(ctx context.Context, m metrics, run func() error) error {
 	start := time.Now()
+	workerTasks.Add(1)
 	err := run()
 	m.tasks.Inc(ctx, 1)
 	m.nanos.Inc(ctx, int64(time.Since(start)))
@@ -438,6 +447,7 @@ func (f *writeFn) ProcessElement(ctx context.Context, task int64, blocks func(*B
 	if len(all) == 0 {
 		return nil
 	}
+	workerTasks.Add(1)
 	slices.SortFunc(all, func(a, b Block) int { return slices.Compare(a.Seq, b.Seq) })
 	w, err := f.Spec.NewFiles(ctx, int(task), all[0].Origin)
 	if err != nil {

@@ -77,6 +77,12 @@ var plans = map[string]Builder{
 		return data.ReadParquet(inDir).Join(right, []string{"k"}, data.Inner)
 	},
 	"repartition": func() *data.Dataset { return data.ReadParquet(inDir).Repartition(3) },
+	// Zip of two inputs whose blocks are cut differently (Parquet files of 1000 rows against
+	// a filter's halved blocks), with a name both sides have ("v" becomes "v_1").
+	"zip": func() *data.Dataset {
+		return data.ReadParquet(inDir).Zip(data.ReadParquet(inDir).MapBatches(double).Filter(func(ctx context.Context, r data.Row) (bool, error) { return true, nil }).Zip(data.Range(5000)))
+	},
+	"zip-mismatch": func() *data.Dataset { return data.ReadParquet(inDir).Zip(data.Range(4999)) },
 }
 
 func init() {

@@ -13,6 +13,11 @@ import (
 // the address to pass as JobServer's workers, and a stop function. The process must be the
 // driver's binary (it holds the same registered plans) started with the same plan inputs.
 func ServeWorkers(ctx context.Context, port int) (addr string, stop func() error, err error) {
+	// Several pools may serve one job (JobServer with more than one pool); their metric
+	// short ids must not meet (see spreadShortIDs).
+	if err := spreadShortIDs(); err != nil {
+		return "", nil, err
+	}
 	l, err := extworker.StartLoopback(ctx, port)
 	if err != nil {
 		return "", nil, fmt.Errorf("sluice: beam: worker pool on port %d: %w", port, err)

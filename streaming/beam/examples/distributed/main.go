@@ -6,13 +6,17 @@
 //
 //	go run ./examples/distributed -out /tmp/dist
 //
-// On a small cluster on loopback: prism as a job server, and worker processes of this binary:
+// On a small cluster on loopback: prism as a job server, and worker processes of this binary
+// (scripts/beam-cluster.sh start does this, and scripts/beam-cluster.sh check tests it):
 //
-//	prism -job_port 8073 &                                     # go run github.com/apache/beam/sdks/v2/go/cmd/prism
-//	distributed -serve_workers 8099 -in /tmp/dist-in &         # a worker pool process
-//	distributed -job_server localhost:8073 -workers localhost:8099 -in /tmp/dist-in -out /tmp/dist
+//	prism -job_port 8073 &                               # go build github.com/apache/beam/sdks/v2/go/cmd/prism
+//	distributed -serve_workers 8100 -in /tmp/dist-in &   # two worker pool processes
+//	distributed -serve_workers 8101 -in /tmp/dist-in &
+//	distributed -job_server localhost:8073 -workers localhost:8100,localhost:8101 -in /tmp/dist-in -out /tmp/dist
 //
-// Every process must be given the same -in (the plan is rebuilt from it on each worker).
+// Every process must be given the same -in (the plan is rebuilt from it on each worker). The
+// job-server flag is -job_server, not Beam's -endpoint: the Go SDK defines -endpoint itself
+// (package jobopts), and a program flag of that name would clash with it.
 package main
 
 import (
@@ -25,6 +29,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/sluicedata/sluice/data"
 	"github.com/sluicedata/sluice/streaming/beam"
@@ -35,9 +41,10 @@ var (
 	rows         = flag.Int("rows", 200_000, "rows of the synthetic input")
 	out          = flag.String("out", "", "output directory: the Beam run writes <out>/beam, the local run <out>/local")
 	jobServer    = flag.String("job_server", "", "a portable job server (host:port); empty: prism in this process")
-	workers      = flag.String("workers", "", "the external worker pool the job server uses (host:port)")
+	workers      = flag.String("workers", "", "the external worker pools the job server uses (host:port, comma-separated)")
 	serveWorkers = flag.Int("serve_workers", -1, "serve as an external worker pool on this port and do nothing else")
 	scratch      = flag.String("scratch", "", "scratch directory every worker can see (default the temp directory)")
+	slow         = flag.Duration("slow", 0, "sleep this long in each call of the fused map (give every process the same value): a run long enough to kill a worker in the middle of it")
 )
 
 // The plan, registered at init time so that worker processes rebuild it by name.
@@ -55,6 +62,13 @@ func plan() *data.Dataset {
 
 // addTotal adds total = price * quantity.
 func addTotal(ctx context.Context, b *data.Batch) (*data.Batch, error) {
+	if *slow > 0 {
+		select {
+		case <-time.After(*slow):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	price, err := b.Int64s("price")
 	if err != nil {
 		return nil, err
@@ -106,7 +120,7 @@ func makeInput(ctx context.Context, dir string, n int) error {
 func main() {
 	flag.Parse()
 	beam.Init()
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	if *serveWorkers >= 0 {
 		addr, stop, err := beam.ServeWorkers(ctx, *serveWorkers)
@@ -114,9 +128,22 @@ func main() {
 			log.Fatal(err)
 		}
 		log.Printf("worker pool serving at %s", addr)
-		<-ctx.Done()
-		stop()
-		return
+		// Report this process's share of the work as it grows.
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		reported := int64(0)
+		for {
+			select {
+			case <-ctx.Done():
+				stop()
+				return
+			case <-tick.C:
+				if n := beam.WorkerTasks(); n != reported {
+					log.Printf("worker pool %s: %d tasks run", addr, n)
+					reported = n
+				}
+			}
+		}
 	}
 	if *out == "" {
 		log.Fatal("-out is required")
@@ -131,7 +158,7 @@ func main() {
 	}
 	var opts []beam.Option
 	if *jobServer != "" {
-		opts = append(opts, beam.JobServer(*jobServer, *workers))
+		opts = append(opts, beam.JobServer(*jobServer, strings.Split(*workers, ",")...))
 	}
 	if *scratch != "" {
 		opts = append(opts, beam.Scratch(*scratch))
