@@ -10,7 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data/internal/tfexample"
-	"google.golang.org/protobuf/proto"
 )
 
 // TFRecordOptions configures ReadTFRecords.
@@ -119,7 +118,7 @@ func ReadTFRecords(ctx context.Context, mem memory.Allocator, st Storage, f File
 	}
 	err = TFRecords(rc, func(data []byte, at int64) error {
 		ex := new(tfexample.Example)
-		if err := proto.Unmarshal(data, ex); err != nil {
+		if err := ex.UnmarshalVT(data); err != nil {
 			return fmt.Errorf("tfrecord: record at byte %d: not a tf.train.Example: %w", at, err)
 		}
 		rows++
