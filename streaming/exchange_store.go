@@ -249,22 +249,27 @@ func isIdentity(order []int64) bool {
 func (st *store) sortRun(ctx context.Context, tc *TaskContext, port int, sc *taskScratch) error {
 	held := sc.held
 	sc.held, sc.bytes = nil, 0
-	defer func() {
-		for _, h := range held {
-			h.Release()
-		}
-	}()
 	if len(held) == 0 {
 		return nil
 	}
+	// Each copy's source goes as soon as the copy is made, so a run costs twice its bytes at
+	// the most (the concatenation and the sorted take), not three times.
 	all := held[0]
 	if len(held) > 1 {
 		var err error
-		if all, err = kernels.ConcatRecords(tc.Mem, held); err != nil {
+		all, err = kernels.ConcatRecords(tc.Mem, held)
+		for _, h := range held {
+			h.Release()
+		}
+		if err != nil {
 			return err
 		}
-		defer all.Release()
 	}
+	defer func() {
+		if all != nil {
+			all.Release()
+		}
+	}()
 	p := st.x.spec.Inputs[port]
 	cols, err := st.keyColumns(all, port)
 	if err != nil {
@@ -277,10 +282,13 @@ func (st *store) sortRun(ctx context.Context, tc *TaskContext, port int, sc *tas
 	order := kernels.SortIndices(&k)
 	var sorted arrow.RecordBatch
 	if isIdentity(order) {
-		all.Retain()
-		sorted = all
-	} else if sorted, err = kernels.Take(ctx, tc.Mem, all, order); err != nil {
-		return err
+		sorted, all = all, nil
+	} else {
+		if sorted, err = kernels.Take(ctx, tc.Mem, all, order); err != nil {
+			return err
+		}
+		all.Release()
+		all = nil
 	}
 	n := len(order)
 	r := &run{seq: tc.Task, sub: sc.runs, rows: int64(n), bytes: BlockBytes(sorted), rec: sorted}
