@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/data/expr"
 	"github.com/sluicedata/sluice/streaming"
 )
 
@@ -30,6 +31,16 @@ type Datasource interface {
 	ReadTasks(ctx context.Context, columns []string) ([]ReadTask, error)
 }
 
+// PruningDatasource is a Datasource that skips what a filter rules out: ReadDatasource gives
+// it the conjuncts of a Where right after the read (the planner's predicate pushdown, as
+// Parquet row groups and Hive partitions get them). Pruning may be coarse, since the Where
+// still filters every row: ReadTasksFiltered may keep rows the filter drops, but must not drop
+// a row it keeps. A conjunct the source cannot use is ignored.
+type PruningDatasource interface {
+	Datasource
+	ReadTasksFiltered(ctx context.Context, columns []string, filter []expr.Expr) ([]ReadTask, error)
+}
+
 // ReadTask is one independently runnable piece of a Datasource: a file, a key range.
 type ReadTask struct {
 	// Origin names what the task reads ("file:///w/t/data/00000-0.parquet"); errors name it.
@@ -40,7 +51,7 @@ type ReadTask struct {
 }
 
 // ReadDatasource reads src (Ray's read_datasource). A SelectColumns right after it is pushed
-// into src's ReadTasks. No options are taken today; the parameter keeps the Read* shape.
+// into src's ReadTasks, and a Where right after it into a PruningDatasource. No options are taken today; the parameter keeps the Read* shape.
 func ReadDatasource(src Datasource, opts ...Option) *Dataset {
 	_, err := parseOptions("ReadDatasource", opts)
 	if err == nil && src == nil {
@@ -73,6 +84,11 @@ func (s userSource) describe() string {
 
 func (s userSource) canProject() bool { return true }
 
+func (s userSource) canPrune() bool {
+	_, ok := s.src.(PruningDatasource)
+	return ok
+}
+
 func (s userSource) schema(ctx context.Context, p readParams) (*arrow.Schema, error) {
 	schema, err := s.src.Schema(ctx)
 	if err != nil || p.columns == nil {
@@ -91,7 +107,13 @@ func (s userSource) schema(ctx context.Context, p readParams) (*arrow.Schema, er
 
 func (s userSource) tasks(p readParams) func(ctx context.Context, yield func(streaming.Input) error) error {
 	return func(ctx context.Context, yield func(streaming.Input) error) error {
-		tasks, err := s.src.ReadTasks(ctx, p.columns)
+		var tasks []ReadTask
+		var err error
+		if ps, ok := s.src.(PruningDatasource); ok && len(p.filter) > 0 {
+			tasks, err = ps.ReadTasksFiltered(ctx, p.columns, p.filter)
+		} else {
+			tasks, err = s.src.ReadTasks(ctx, p.columns)
+		}
 		if err != nil {
 			return err
 		}

@@ -208,7 +208,7 @@ func optimizeFor(op *logicalOp, tolerant bool) *logicalOp {
 	// Predicate pushdown: a Where right after a read that can prune gives it its conjuncts.
 	if n.kind == opMap && n.expr != nil && n.expr.kind == exprWhere {
 		if src := n.input(); src.kind == opRead {
-			if _, ok := src.src.(pruner); ok {
+			if p, ok := src.src.(pruner); ok && p.canPrune() {
 				src.params.filter = append(slices.Clone(src.params.filter), n.expr.exprs[0].Conjuncts()...)
 			}
 		}

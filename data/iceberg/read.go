@@ -101,6 +101,12 @@ type plan struct {
 }
 
 func (s *source) plan(ctx context.Context, columns []string) (*plan, error) {
+	return s.planPruned(ctx, columns, nil)
+}
+
+// planPruned plans with prune, a filter the Where after the read still applies to the rows,
+// added to the scan's row filter.
+func (s *source) planPruned(ctx context.Context, columns []string, prune ice.BooleanExpression) (*plan, error) {
 	if s.tbl == nil {
 		return nil, errors.New("sluice: ReadIceberg: nil table")
 	}
@@ -111,8 +117,13 @@ func (s *source) plan(ctx context.Context, columns []string) (*plan, error) {
 	case s.conf.asOf != nil:
 		opts = append(opts, table.WithSnapshotAsOf(s.conf.asOf.UnixMilli()))
 	}
-	if s.conf.filter != nil {
-		opts = append(opts, table.WithRowFilter(s.conf.filter))
+	switch filter := s.conf.filter; {
+	case filter != nil && prune != nil:
+		opts = append(opts, table.WithRowFilter(ice.NewAnd(filter, prune)))
+	case filter != nil:
+		opts = append(opts, table.WithRowFilter(filter))
+	case prune != nil:
+		opts = append(opts, table.WithRowFilter(prune))
 	}
 	if columns == nil {
 		columns = s.conf.fields
