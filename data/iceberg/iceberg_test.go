@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -266,5 +267,20 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := cat.LoadTable(ctx, table.Identifier{"db", "missing"}); err == nil {
 		t.Error("LoadTable of a missing table: no error")
+	}
+}
+
+func TestOpenSQLCatalogErrors(t *testing.T) {
+	ctx := context.Background()
+	bad := filepath.Join(t.TempDir(), "no-such-dir", "catalog.db")
+	if _, err := OpenSQLCatalog(ctx, "x", bad, "file:///tmp/w", nil); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("a catalog in a missing directory: %v, want an error naming %s", err, bad)
+	}
+	notDB := filepath.Join(t.TempDir(), "catalog.db")
+	if err := os.WriteFile(notDB, []byte("this is not a SQLite database, it is a text file of some length"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenSQLCatalog(ctx, "x", notDB, "file:///tmp/w", nil); err == nil || !strings.Contains(err.Error(), notDB) {
+		t.Errorf("a catalog file that is not SQLite: %v, want an error naming %s", err, notDB)
 	}
 }
