@@ -11,10 +11,13 @@
 // filters rows and maps field IDs, into the run's allocator.
 //
 // Write runs a dataset and appends its rows to a table, or replaces the table's rows, in one
-// atomic commit: iceberg-go writes the data files, then one metadata commit publishes them. A
-// failed or killed run commits nothing, so readers keep seeing the snapshot before it; the
-// data files it wrote are not part of any snapshot (Iceberg's orphan files, removed by a
-// table's maintenance).
+// atomic commit: the data files are written first, then one metadata commit publishes them.
+// Into an unpartitioned table on the local file system sluice's own Parquet writer writes
+// them (every core, the run's memory budget) and iceberg-go adds them (AddFiles, mapping
+// columns by name); into a partitioned table or one on an object store iceberg-go's writer
+// writes them. A failed or killed run commits nothing, so readers keep seeing the snapshot
+// before it; data files a killed run wrote are in no snapshot (Iceberg's orphan files, which
+// a table's maintenance removes).
 //
 // Catalogs are iceberg-go's: OpenSQLCatalog opens the SQL catalog on SQLite (pure Go, the
 // embedded default, the same catalog pyiceberg's SqlCatalog uses); any catalog.Catalog (REST,

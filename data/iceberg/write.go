@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	ice "github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
+	"github.com/google/uuid"
 	"github.com/sluicedata/sluice/data"
 )
 
@@ -59,6 +61,9 @@ func Write(ctx context.Context, ds *data.Dataset, tbl *table.Table, opts ...Writ
 		o(&c)
 	}
 	where := "WriteIceberg " + strings.Join(tbl.Identifier(), ".")
+	if dir, ok := sluiceWriteDir(tbl); ok {
+		return writeParallel(ctx, ds, tbl, c, where, dir)
+	}
 	schema, err := ds.Schema(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sluice: %s: %w", where, err)
@@ -83,6 +88,11 @@ func Write(ctx context.Context, ds *data.Dataset, tbl *table.Table, opts ...Writ
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("sluice: %s: nothing was committed: %w", where, err)
 	}
+	return commit(ctx, tx, where)
+}
+
+// commit commits tx, the write's one metadata commit.
+func commit(ctx context.Context, tx *table.Transaction, where string) (*table.Table, error) {
 	if testBeforeCommit != nil {
 		testBeforeCommit()
 	}
@@ -91,6 +101,59 @@ func Write(ctx context.Context, ds *data.Dataset, tbl *table.Table, opts ...Writ
 		return nil, fmt.Errorf("sluice: %s: commit: %w", where, err)
 	}
 	return out, nil
+}
+
+// sluiceWriteDir is the directory under an unpartitioned table's local data directory where
+// sluice's own Parquet writer writes a run's files (in parallel, under the run's memory
+// budget); false for a partitioned table or a location on an object store, which
+// iceberg-go's writer writes.
+func sluiceWriteDir(tbl *table.Table) (string, bool) {
+	if !tbl.Spec().IsUnpartitioned() || len(tbl.Metadata().Schemas()) != 1 {
+		return "", false
+	}
+	loc, ok := localPath(tbl.Location())
+	if !ok {
+		return "", false
+	}
+	return filepath.Join(loc, "data", "sluice-"+uuid.NewString()), true
+}
+
+// writeParallel writes ds with data.WriteParquet into dir and adds the files to tbl in one
+// commit (an append, or with Overwrite a replace of every current data file). The files carry
+// no Iceberg field ids: AddFiles sets the table's default name mapping, by which Iceberg
+// readers (iceberg-go, pyiceberg, Spark) map their columns.
+func writeParallel(ctx context.Context, ds *data.Dataset, tbl *table.Table, c writeConfig, where, dir string) (*table.Table, error) {
+	paths, err := ds.WriteParquet(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("sluice: %s: the run failed, nothing was committed: %w", where, err)
+	}
+	prefix := ""
+	if strings.HasPrefix(tbl.Location(), "file:") {
+		prefix = "file://"
+	}
+	for i, p := range paths {
+		paths[i] = prefix + p
+	}
+	tx := tbl.NewTransaction()
+	if c.overwrite {
+		var old []string
+		if tbl.CurrentSnapshot() != nil {
+			tasks, err := tbl.Scan().PlanFiles(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("sluice: %s: listing the files to replace: %w", where, err)
+			}
+			for _, t := range tasks {
+				old = append(old, t.File.FilePath())
+			}
+		}
+		err = tx.ReplaceDataFiles(ctx, old, paths, c.props)
+	} else {
+		err = tx.AddFiles(ctx, paths, c.props, false)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sluice: %s: adding the data files, nothing was committed: %w", where, err)
+	}
+	return commit(ctx, tx, where)
 }
 
 // testBeforeCommit, when set by a test, runs after the data files are written and before the
