@@ -153,6 +153,7 @@ type grouping struct {
 	aggs     []*boundAgg
 	accs     []accumulator
 	g        kernels.Grouper
+	block    kernels.BlockKeys // few distinct keys per block: numbered without encoding every row
 	keys     kernels.Keys
 	gids     []int32
 }
@@ -219,6 +220,14 @@ func (gr *grouping) assign(rec arrow.RecordBatch) error {
 			return fmt.Errorf("no key column %q (columns: %v)", k, schemaNames(rec.Schema()))
 		}
 		cols[i] = rec.Column(idx[0])
+	}
+	gids, ok, err := gr.block.Assign(gr.mem, &gr.g, cols, gr.spec.keys, gr.gids)
+	if err != nil {
+		return trimmedError{err}
+	}
+	if ok {
+		gr.gids = gids
+		return nil
 	}
 	if err := kernels.EncodeKeys(&gr.keys, cols, nil, gr.spec.keys); err != nil {
 		return trimmedError{err}

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"github.com/sluicedata/sluice/internal/kernels"
 )
 
 // Eval computes the expression over every row of rec, whose schema must be the one b was
@@ -155,8 +156,7 @@ func FilterByMask(ctx context.Context, mem memory.Allocator, rec arrow.RecordBat
 	case 0:
 		return rec.NewSlice(0, 0), nil
 	}
-	ctx = compute.WithAllocator(ctx, allocator(mem))
-	return compute.FilterRecordBatch(ctx, rec, m, compute.DefaultFilterOptions())
+	return kernels.Filter(ctx, allocator(mem), rec, m)
 }
 
 // trueCount is the number of rows of m that are true (not null and set).

@@ -152,7 +152,7 @@ func fixedLayout(col arrow.Array) (width int, values []byte, child arrow.Array, 
 	switch dt := col.DataType().(type) {
 	case arrow.FixedWidthDataType:
 		bw := dt.BitWidth()
-		if bw%8 != 0 || dt.ID() == arrow.BOOL {
+		if bw%8 != 0 || dt.ID() == arrow.BOOL || dt.ID() == arrow.DICTIONARY { // a dictionary's indices are not its values
 			return 0, nil, nil, false
 		}
 		w := bw / 8
