@@ -128,15 +128,15 @@ func compare(op ice.Operation, col, lit expr.Expr) (ice.BooleanExpression, bool)
 	return ice.LiteralPredicate(op, ice.Reference(col.Name()), l), true
 }
 
-// literal is a non-null integer, float, string or boolean literal as Iceberg's.
+// literal is a non-null integer, string or boolean literal as Iceberg's. Float literals are
+// left to the Where: Iceberg rounds one to a float32 or decimal column's type (x < 0.7 on a
+// float32 column would drop 0.7f), and its IsIn never matches NaN where sluice's does.
 func literal(e expr.Expr) (ice.Literal, bool) {
 	if e.Op() != expr.OpLit {
 		return nil, false
 	}
 	switch v := e.Value().(type) {
 	case int64:
-		return ice.NewLiteral(v), true
-	case float64:
 		return ice.NewLiteral(v), true
 	case string:
 		return ice.NewLiteral(v), true

@@ -61,12 +61,15 @@ func Write(ctx context.Context, ds *data.Dataset, tbl *table.Table, opts ...Writ
 		o(&c)
 	}
 	where := "WriteIceberg " + strings.Join(tbl.Identifier(), ".")
-	if dir, ok := sluiceWriteDir(tbl); ok {
-		return writeParallel(ctx, ds, tbl, c, where, dir)
-	}
 	schema, err := ds.Schema(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sluice: %s: %w", where, err)
+	}
+	// sluice's writer writes the dataset's own types, so it writes only a dataset whose types
+	// are the table's: an int32 into a long column or a timestamp[ns] into a timestamptz goes
+	// through iceberg-go's writer, which converts it.
+	if dir, ok := sluiceWriteDir(tbl); ok && sameTypes(schema.Schema, tbl) {
+		return writeParallel(ctx, ds, tbl, c, where, dir)
 	}
 	rdr := newBatchReader(schema.Schema, ds.IterBatches(ctx, data.BatchSize(writeBatchRows)))
 	// close, not Release: iceberg-go's writer may keep a reference it never drops on an
@@ -118,6 +121,22 @@ func sluiceWriteDir(tbl *table.Table) (string, bool) {
 	return filepath.Join(loc, "data", "sluice-"+uuid.NewString()), true
 }
 
+// sameTypes reports whether s has exactly the table's columns, in order, with the Arrow
+// types iceberg-go reads them as.
+func sameTypes(s *arrow.Schema, tbl *table.Table) bool {
+	want, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+	if err != nil || len(want.Fields()) != len(s.Fields()) {
+		return false
+	}
+	for i, f := range want.Fields() {
+		g := s.Field(i)
+		if g.Name != f.Name || !arrow.TypeEqual(g.Type, f.Type) {
+			return false
+		}
+	}
+	return true
+}
+
 // writeParallel writes ds with data.WriteParquet into dir and adds the files to tbl in one
 // commit (an append, or with Overwrite a replace of every current data file). The files carry
 // no Iceberg field ids: AddFiles sets the table's default name mapping, by which Iceberg
@@ -142,8 +161,12 @@ func writeParallel(ctx context.Context, ds *data.Dataset, tbl *table.Table, c wr
 			if err != nil {
 				return nil, fmt.Errorf("sluice: %s: listing the files to replace: %w", where, err)
 			}
+			seen := map[string]bool{} // a file split into several tasks is listed once
 			for _, t := range tasks {
-				old = append(old, t.File.FilePath())
+				if p := t.File.FilePath(); !seen[p] {
+					seen[p] = true
+					old = append(old, p)
+				}
 			}
 		}
 		err = tx.ReplaceDataFiles(ctx, old, paths, c.props)
