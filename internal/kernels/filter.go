@@ -125,16 +125,9 @@ func finish(mem memory.Allocator, col arrow.Array, runs []rowRun, kept int, bufs
 // filterVarBinary copies the runs of a string or binary column: each run's bytes in one copy,
 // its offsets shifted by where the run lands.
 func filterVarBinary[O int32 | int64](mem memory.Allocator, col arrow.Array, runs []rowRun, kept int) (arrow.Array, bool) {
-	data := col.Data()
-	bufs := data.Buffers()
-	if len(bufs) < 3 || bufs[1] == nil {
+	offsets, values, ok := varBinaryBuffers[O](col)
+	if !ok {
 		return nil, false
-	}
-	off := data.Offset()
-	offsets := arrow.GetData[O](bufs[1].Bytes())[off : off+data.Len()+1]
-	var values []byte
-	if bufs[2] != nil {
-		values = bufs[2].Bytes()
 	}
 	var total int64
 	for _, r := range runs {

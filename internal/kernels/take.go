@@ -228,16 +228,9 @@ func binaryTake(mem memory.Allocator, col arrow.Array, indices []int64) (arrow.A
 }
 
 func takeVarBinary[O int32 | int64](mem memory.Allocator, col arrow.Array, indices []int64) (arrow.Array, bool) {
-	data := col.Data()
-	bufs := data.Buffers()
-	if len(bufs) < 3 || bufs[1] == nil {
+	offsets, values, ok := varBinaryBuffers[O](col)
+	if !ok {
 		return nil, false
-	}
-	off := data.Offset()
-	offsets := arrow.GetData[O](bufs[1].Bytes())[off : off+data.Len()+1]
-	var values []byte
-	if bufs[2] != nil {
-		values = bufs[2].Bytes()
 	}
 	n := len(indices)
 	var total int64
@@ -283,4 +276,20 @@ func takeVarBinary[O int32 | int64](mem memory.Allocator, col arrow.Array, indic
 	d := array.NewData(col.DataType(), n, []*memory.Buffer{validity, ob, vb}, nil, nulls, 0)
 	defer d.Release()
 	return array.MakeFromData(d), true
+}
+
+// varBinaryBuffers are a string or binary column's offsets (its slice of them) and value
+// bytes; false when the column lacks them.
+func varBinaryBuffers[O int32 | int64](col arrow.Array) (offsets []O, values []byte, ok bool) {
+	data := col.Data()
+	bufs := data.Buffers()
+	if len(bufs) < 3 || bufs[1] == nil {
+		return nil, nil, false
+	}
+	off := data.Offset()
+	offsets = arrow.GetData[O](bufs[1].Bytes())[off : off+data.Len()+1]
+	if bufs[2] != nil {
+		values = bufs[2].Bytes()
+	}
+	return offsets, values, true
 }
