@@ -6,9 +6,10 @@
 // projection from the table schema) and reads them on sluice's executor as a
 // data.Datasource: one task per data file. Files on the local file system of a table whose
 // schema never changed, without delete files and without a row filter, go through sluice's own
-// Parquet reader (read.ReadParquet, at its speed); everything else (delete files, schema
-// evolution, a RowFilter, object stores) through iceberg-go's reader, which applies deletes,
-// filters rows and maps field IDs, into the run's allocator.
+// Parquet reader (read.ReadParquet, at its speed) when the file's footer gives the table's
+// Arrow types; everything else (delete files, schema evolution, a file added with an int
+// column into a long one, a RowFilter, object stores) through iceberg-go's reader, which
+// applies deletes, filters rows, casts and maps field IDs, into the run's allocator.
 //
 // Write runs a dataset and appends its rows to a table, or replaces the table's rows, in one
 // atomic commit: the data files are written first, then one metadata commit publishes them.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	ice "github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
@@ -200,6 +201,25 @@ func TestReadRowFilterAndPartitions(t *testing.T) {
 	if got, err := Read(tbl, RowFilter(ice.GreaterThanEqual(ice.Reference("id"), int64(8000)))).WithContext(c).Count(ctx); err != nil || got != 1000 {
 		t.Errorf("Count with a row filter = %d, %v", got, err)
 	}
+	// iceberg-go's reader gives a projection in the table's order; the blocks hold it in the
+	// order asked for, as the schema says.
+	ds := Read(tbl, RowFilter(ice.GreaterThanEqual(ice.Reference("id"), int64(8990)))).WithContext(c).SelectColumns("name", "id")
+	if s, err := ds.Schema(ctx); err != nil || s.Schema.Field(0).Name != "name" {
+		t.Errorf("schema %v, %v; want name, id", s, err)
+	}
+	n = 0
+	for b, err := range ds.IterBatches(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.Schema(); got.NumFields() != 2 || got.Field(0).Name != "name" || got.Field(1).Name != "id" {
+			t.Fatalf("block schema %v; want name, id", got)
+		}
+		n += int64(b.NumRows())
+	}
+	if n != 10 {
+		t.Errorf("%d rows, want 10", n)
+	}
 }
 
 func TestWriteFailureCommitsNothing(t *testing.T) {
@@ -282,5 +302,60 @@ func TestOpenSQLCatalogErrors(t *testing.T) {
 	}
 	if _, err := OpenSQLCatalog(ctx, "x", notDB, "file:///tmp/w", nil); err == nil || !strings.Contains(err.Error(), notDB) {
 		t.Errorf("a catalog file that is not SQLite: %v, want an error naming %s", err, notDB)
+	}
+}
+
+// TestReadPromotedFile reads a table whose schema never changed but which holds a data file
+// added with an int column in its long column (AddFiles allows the promotion): that file goes
+// through iceberg-go's reader, which casts it, and the others through sluice's, so every
+// block has the table's types.
+func TestReadPromotedFile(t *testing.T) {
+	ctx := context.Background()
+	c := testContext(t)
+	cat, dir := openCatalog(t)
+	ident := table.Identifier{"db", "promoted"}
+	sc := ice.NewSchema(0, ice.NestedField{ID: 1, Name: "id", Type: ice.PrimitiveTypes.Int64})
+	tbl, err := cat.CreateTable(ctx, ident, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tbl, err = Write(ctx, data.Range(1000).WithContext(c), tbl); err != nil {
+		t.Fatal(err)
+	}
+	narrow := data.Range(500).WithContext(c).MapBatches(func(ctx context.Context, b *data.Batch) (*data.Batch, error) {
+		ids, err := b.Int64s("id")
+		if err != nil {
+			return nil, err
+		}
+		out := make([]int32, len(ids))
+		for i, v := range ids {
+			out[i] = int32(1000 + v)
+		}
+		return b.NewBatch("id", out)
+	})
+	paths, err := narrow.WriteParquet(ctx, filepath.Join(dir, "narrow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := tbl.NewTransaction()
+	if err := tx.AddFiles(ctx, paths, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if tbl, err = tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(tbl.Metadata().Schemas()); n != 1 {
+		t.Fatalf("%d schemas: the test needs a table whose schema never changed", n)
+	}
+	ds := Read(tbl).WithContext(c)
+	schema, err := ds.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := schema.Schema.FieldsByName("id"); len(f) != 1 || f[0].Type.ID() != arrow.INT64 {
+		t.Fatalf("schema %v, want id int64", schema.Schema)
+	}
+	if n, sum := sumIDs(t, ds); n != 1500 || sum != 1500*1499/2 {
+		t.Errorf("%d rows, sum %d; want 1500, %d", n, sum, 1500*1499/2)
 	}
 }

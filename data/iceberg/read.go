@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	ice "github.com/apache/iceberg-go"
@@ -95,9 +96,12 @@ type plan struct {
 	tasks   []table.FileScanTask
 	columns []string // the projection, in the order the blocks hold it
 	// local: every task is a Parquet file on the local file system without deletes, and the
-	// table's schema never changed, so read.ReadParquet reads the files by column name.
+	// table's schema never changed, so read.ReadParquet may read the files by column name:
+	// each file whose footer gives want's types is read so, any other (a file added with an
+	// int column into a long one, say) by iceberg-go's reader, which casts it.
 	local bool
-	paths []string // with local, each task's file path
+	paths []string      // with local, each task's file path
+	want  *arrow.Schema // with local, the schema iceberg-go's reader gives the projection
 }
 
 func (s *source) plan(ctx context.Context, columns []string) (*plan, error) {
@@ -157,7 +161,84 @@ func (s *source) planPruned(ctx context.Context, columns []string, prune ice.Boo
 		}
 		p.paths = append(p.paths, path)
 	}
+	if p.local {
+		schema, err := scanSchema(ctx, scan)
+		if err != nil {
+			return nil, fmt.Errorf("sluice: %s: %w", s.where(), err)
+		}
+		if p.want, err = inOrder(schema, columns); err != nil {
+			return nil, fmt.Errorf("sluice: %s: %w", s.where(), err)
+		}
+	}
 	return p, nil
+}
+
+// inOrder is schema with just columns, in that order. iceberg-go's reader gives a projection
+// in the table's order; sluice's blocks hold it in the order the planner asked for.
+func inOrder(schema *arrow.Schema, columns []string) (*arrow.Schema, error) {
+	fields := make([]arrow.Field, len(columns))
+	for i, c := range columns {
+		j := schema.FieldIndices(c)
+		if len(j) != 1 {
+			return nil, fmt.Errorf("no column %q in %s", c, schema)
+		}
+		fields[i] = schema.Field(j[0])
+	}
+	return arrow.NewSchema(fields, nil), nil
+}
+
+// reorder is rec with just columns, in that order (rec itself if it is so already); it
+// takes rec's reference.
+func reorder(rec arrow.RecordBatch, columns []string) (arrow.RecordBatch, error) {
+	schema := rec.Schema()
+	same := schema.NumFields() == len(columns)
+	for i := 0; same && i < len(columns); i++ {
+		same = schema.Field(i).Name == columns[i]
+	}
+	if same {
+		return rec, nil
+	}
+	defer rec.Release()
+	want, err := inOrder(schema, columns)
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]arrow.Array, len(columns))
+	for i, c := range columns {
+		cols[i] = rec.Column(schema.FieldIndices(c)[0])
+	}
+	return array.NewRecordBatch(want, cols, rec.NumRows()), nil
+}
+
+// scanSchema is the schema iceberg-go's reader gives scan's rows: ReadTasks of no tasks
+// reads nothing and returns it.
+func scanSchema(ctx context.Context, scan *table.Scan) (*arrow.Schema, error) {
+	schema, recs, err := scan.ReadTasks(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	for rec, err := range recs {
+		if rec != nil {
+			rec.Release()
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return schema, nil
+}
+
+// sameColumns reports whether got has want's columns, in order, with its Arrow types.
+func sameColumns(got, want *arrow.Schema) bool {
+	if got.NumFields() != want.NumFields() {
+		return false
+	}
+	for i, f := range want.Fields() {
+		if g := got.Field(i); g.Name != f.Name || !arrow.TypeEqual(g.Type, f.Type) {
+			return false
+		}
+	}
+	return true
 }
 
 // localPath is the file path of a local file's location (/w/t/data/x.parquet or
@@ -182,26 +263,15 @@ func (s *source) Schema(ctx context.Context) (*arrow.Schema, error) {
 }
 
 func (s *source) schemaOf(ctx context.Context, p *plan) (*arrow.Schema, error) {
-	if p.local && len(p.tasks) > 0 {
-		f := read.File{Path: p.paths[0], Size: p.tasks[0].File.FileSizeBytes()}
-		schema, _, err := read.ParquetInfo(ctx, read.Local(), f, read.ParquetOptions{Columns: p.columns})
-		if err != nil {
-			return nil, fmt.Errorf("sluice: %s: %w", s.where(), err)
-		}
-		return schema, nil
+	if p.want != nil {
+		return p.want, nil
 	}
-	// ReadTasks of no tasks reads nothing and gives the schema iceberg-go's reader gives.
-	schema, recs, err := p.scan.ReadTasks(ctx, nil)
+	schema, err := scanSchema(ctx, p.scan)
+	if err == nil {
+		schema, err = inOrder(schema, p.columns)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sluice: %s: %w", s.where(), err)
-	}
-	for rec, err := range recs {
-		if rec != nil {
-			rec.Release()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("sluice: %s: %w", s.where(), err)
-		}
 	}
 	return schema, nil
 }
@@ -253,30 +323,48 @@ func (s *source) tasksOf(p *plan) []data.ReadTask {
 			f := read.File{Path: p.paths[i], Size: t.File.FileSizeBytes()}
 			opts := read.ParquetOptions{Columns: p.columns}
 			out[i] = data.ReadTask{Origin: t.File.FilePath(), Read: func(ctx context.Context, mem memory.Allocator, emit func(arrow.RecordBatch) error) error {
+				// The footer is a few KiB the read below reads again from the page cache.
+				got, _, err := read.ParquetInfo(ctx, read.Local(), f, opts)
+				if err != nil {
+					return err
+				}
+				if !sameColumns(got, p.want) {
+					return readTask(ctx, mem, p.scan, t, p.columns, emit)
+				}
 				return read.ReadParquet(ctx, mem, read.Local(), f, opts, read.Emit(emit))
 			}}
 			continue
 		}
 		out[i] = data.ReadTask{Origin: t.File.FilePath(), Read: func(ctx context.Context, mem memory.Allocator, emit func(arrow.RecordBatch) error) error {
-			ctx, cancel := context.WithCancel(compute.WithAllocator(ctx, mem))
-			defer cancel()
-			_, recs, err := p.scan.ReadTasks(ctx, []table.FileScanTask{t})
-			if err != nil {
-				return err
-			}
-			for rec, err := range recs {
-				if err != nil {
-					if rec != nil {
-						rec.Release()
-					}
-					return err
-				}
-				if err := emit(rec); err != nil {
-					return err
-				}
-			}
-			return nil
+			return readTask(ctx, mem, p.scan, t, p.columns, emit)
 		}}
 	}
 	return out
+}
+
+// readTask reads the file of t with iceberg-go's reader into mem, which applies t's deletes,
+// the scan's row filter and its schema (field ids, renames, promotions), and emits its blocks
+// with columns in that order.
+func readTask(ctx context.Context, mem memory.Allocator, scan *table.Scan, t table.FileScanTask, columns []string, emit func(arrow.RecordBatch) error) error {
+	ctx, cancel := context.WithCancel(compute.WithAllocator(ctx, mem))
+	defer cancel()
+	_, recs, err := scan.ReadTasks(ctx, []table.FileScanTask{t})
+	if err != nil {
+		return err
+	}
+	for rec, err := range recs {
+		if err != nil {
+			if rec != nil {
+				rec.Release()
+			}
+			return err
+		}
+		if rec, err = reorder(rec, columns); err != nil {
+			return err
+		}
+		if err := emit(rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }
