@@ -21,9 +21,15 @@ func (s *source) ReadTasksFiltered(ctx context.Context, columns []string, filter
 }
 
 // pruneFilter is the conjunction of the conjuncts that translate and bind against the
-// table's schema; nil when none does.
+// schema of the snapshot read; nil when none does.
 func (s *source) pruneFilter(conjuncts []expr.Expr) ice.BooleanExpression {
 	if s.tbl == nil {
+		return nil
+	}
+	// The scan binds its row filter against the schema of the snapshot it reads, which a
+	// rename since may have given another column of the same name.
+	schema, err := s.tbl.Scan(s.snapshotOptions()...).Projection()
+	if err != nil {
 		return nil
 	}
 	var out ice.BooleanExpression
@@ -34,7 +40,7 @@ func (s *source) pruneFilter(conjuncts []expr.Expr) ice.BooleanExpression {
 		}
 		// A literal the column's type cannot hold (an int64 past an int32 column) does not
 		// bind: that conjunct is left to the Where.
-		if _, err := ice.BindExpr(s.tbl.Schema(), e, true); err != nil {
+		if _, err := ice.BindExpr(schema, e, true); err != nil {
 			continue
 		}
 		if out == nil {

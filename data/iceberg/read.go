@@ -114,13 +114,7 @@ func (s *source) planPruned(ctx context.Context, columns []string, prune ice.Boo
 	if s.tbl == nil {
 		return nil, errors.New("sluice: ReadIceberg: nil table")
 	}
-	var opts []table.ScanOption
-	switch {
-	case s.conf.snapshotID != nil:
-		opts = append(opts, table.WithSnapshotID(*s.conf.snapshotID))
-	case s.conf.asOf != nil:
-		opts = append(opts, table.WithSnapshotAsOf(s.conf.asOf.UnixMilli()))
-	}
+	opts := s.snapshotOptions()
 	switch filter := s.conf.filter; {
 	case filter != nil && prune != nil:
 		opts = append(opts, table.WithRowFilter(ice.NewAnd(filter, prune)))
@@ -239,6 +233,17 @@ func sameColumns(got, want *arrow.Schema) bool {
 		}
 	}
 	return true
+}
+
+// snapshotOptions are the scan options that pick the snapshot the read reads.
+func (s *source) snapshotOptions() []table.ScanOption {
+	switch {
+	case s.conf.snapshotID != nil:
+		return []table.ScanOption{table.WithSnapshotID(*s.conf.snapshotID)}
+	case s.conf.asOf != nil:
+		return []table.ScanOption{table.WithSnapshotAsOf(s.conf.asOf.UnixMilli())}
+	}
+	return nil
 }
 
 // localPath is the file path of a local file's location (/w/t/data/x.parquet or
