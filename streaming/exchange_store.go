@@ -38,13 +38,20 @@ type store struct {
 	mu       sync.Mutex
 	ports    []portStore
 	staged   map[*TaskContext][]*run
-	memBytes int64 // bytes of runs held in memory (staged or committed)
-	spilling bool  // a task is writing a spill; others need not start one
+	memBytes int64      // bytes of runs held in memory (staged or committed)
+	spilling bool       // a task is writing a spill; others need not start one
+	spilled  *sync.Cond // on mu: broadcast when a spill ends
 	closed   bool
 
 	spilledBytes atomic.Int64
 	spillFiles   atomic.Int64
 	partitions   int
+
+	// settleMu is held by the reduce task that settles the store (see settle), settled set
+	// after it.
+	settleMu  sync.Mutex
+	settled   bool
+	settleErr error
 }
 
 type portStore struct {
@@ -85,11 +92,13 @@ type piece struct {
 
 func newStore(x *Exchange, opts Options, limit int64, spill *spillSpace) *store {
 	target := max(opts.MemoryBudget/int64(4*opts.CPUs), 256<<10)
-	return &store{
+	st := &store{
 		x: x, mem: opts.Mem, budget: opts.MemoryBudget, limit: limit, target: target, spill: spill, cpus: opts.CPUs,
 		ports:  make([]portStore, len(x.spec.Inputs)),
 		staged: map[*TaskContext][]*run{},
 	}
+	st.spilled = sync.NewCond(&st.mu)
+	return st
 }
 
 func (st *store) schema(port int) *arrow.Schema {
@@ -103,6 +112,15 @@ type taskScratch struct {
 	runs  int                 // runs deposited so far (the next run's sub)
 	held  []arrow.RecordBatch // range: blocks waiting to be sorted into a run
 	bytes int64
+}
+
+// bytesOf is the Arrow bytes of recs.
+func (sc *taskScratch) bytesOf(recs []arrow.RecordBatch) int64 {
+	var n int64
+	for _, r := range recs {
+		n += BlockBytes(r)
+	}
+	return n
 }
 
 func (st *store) scratch(tc *TaskContext, port int) *taskScratch {
@@ -226,6 +244,9 @@ func (st *store) bucketRun(ctx context.Context, tc *TaskContext, port int, sc *t
 		in.Retain()
 		rec = in
 	} else {
+		if err := st.makeRoom(ctx, BlockBytes(in)); err != nil {
+			return nil, err
+		}
 		var err error
 		if rec, err = kernels.Take(ctx, tc.Mem, in, order); err != nil {
 			return nil, err
@@ -254,6 +275,12 @@ func (st *store) sortRun(ctx context.Context, tc *TaskContext, port int, sc *tas
 	}
 	// Each copy's source goes as soon as the copy is made, so a run costs twice its bytes at
 	// the most (the concatenation and the sorted take), not three times.
+	if err := st.makeRoom(ctx, sc.bytesOf(held)); err != nil {
+		for _, h := range held {
+			h.Release()
+		}
+		return err
+	}
 	all := held[0]
 	if len(held) > 1 {
 		var err error
@@ -305,12 +332,37 @@ func (st *store) sortRun(ctx context.Context, tc *TaskContext, port int, sc *tas
 	return st.stage(ctx, tc, r)
 }
 
+// makeRoom spills what the store holds in memory before a task allocates need more bytes, when
+// they would take the run past its budget: the store's runs can go to disk, a task's working
+// copies cannot.
+func (st *store) makeRoom(ctx context.Context, need int64) error {
+	st.mu.Lock()
+	// While another task spills, the bytes it writes are still live: wait for them to go.
+	for st.spilling && st.mem.Live()+need > st.budget {
+		st.spilled.Wait()
+	}
+	spill := !st.spilling && st.memBytes > 0 && st.mem.Live()+need > st.budget
+	if spill {
+		st.spilling = true
+	}
+	st.mu.Unlock()
+	if spill {
+		return st.spillAll(ctx)
+	}
+	return nil
+}
+
 // stage holds r for its task until the task commits, spilling when the store is over its share.
+// Once the store has spilled, the input is larger than its share, and holding a share's worth
+// again before the next spill only adds to the peak: from then on every run of a reduce task's
+// size (target) is written as it comes.
 func (st *store) stage(ctx context.Context, tc *TaskContext, r *run) error {
 	st.mu.Lock()
 	st.staged[tc] = append(st.staged[tc], r)
 	st.memBytes += r.bytes
-	spill := !st.spilling && (st.memBytes > st.limit || (st.mem.Live() > st.budget && st.memBytes > st.limit/4))
+	over := st.memBytes > st.limit || (st.mem.Live() > st.budget && st.memBytes > st.limit/4) ||
+		(st.spilledBytes.Load() > 0 && st.memBytes >= st.target)
+	spill := !st.spilling && over
 	if spill {
 		st.spilling = true
 	}
@@ -397,6 +449,7 @@ func (st *store) spillAll(ctx context.Context) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.spilling = false
+	st.spilled.Broadcast()
 	if err != nil {
 		return fmt.Errorf("exchange %s: spill: %w", st.x.spec.Name, err)
 	}
@@ -414,6 +467,31 @@ func (st *store) spillAll(ctx context.Context) error {
 	}
 	st.spillFiles.Store(st.spill.files.Load())
 	return nil
+}
+
+// settle runs at the start of every reduce task, before it opens a piece. An exchange that has
+// spilled is one whose input outgrew its share of the budget; the runs it still holds in memory
+// would stay there until the last partition has read its piece of each (every partition of a
+// range or hash exchange reads a piece of nearly every run), beside the reduce tasks' own
+// memory. So the first reduce task spills them too, and the others wait until it has: a piece
+// must not change from memory to file while a reader has it open.
+func (st *store) settle(ctx context.Context) error {
+	st.settleMu.Lock()
+	defer st.settleMu.Unlock()
+	if st.settled {
+		return st.settleErr
+	}
+	st.settled = true
+	st.mu.Lock()
+	spill := st.spilledBytes.Load() > 0 && st.memBytes > 0 && !st.closed
+	if spill {
+		st.spilling = true
+	}
+	st.mu.Unlock()
+	if spill {
+		st.settleErr = st.spillAll(ctx)
+	}
+	return st.settleErr
 }
 
 // finalize turns the deposited runs into reduce tasks, one per partition. It runs on the

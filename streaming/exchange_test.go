@@ -136,7 +136,9 @@ func TestExchangeSort(t *testing.T) {
 			if spilled := x.SpilledBytes > 0; spilled != (tc.budget < n*8) {
 				t.Errorf("spilled %d bytes at a budget of %d", x.SpilledBytes, tc.budget)
 			}
-			if tc.budget < n*8 && st.PeakMemory > 2*tc.budget {
+			// A spilling sort keeps to its budget, within a tenth: the store spills
+			// before a task's sort would take the run past it, and at the first reduce.
+			if tc.budget < n*8 && st.PeakMemory > tc.budget+tc.budget/10 {
 				t.Errorf("peak memory %d, budget %d", st.PeakMemory, tc.budget)
 			}
 			assertEmptyDir(t, spill)

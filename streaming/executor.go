@@ -834,6 +834,9 @@ func (s *scheduler) finalize(o *opState) {
 
 // reduce runs an exchange's reduce on one partition; without a Reduce it passes every piece on.
 func reduce(ctx context.Context, tc *TaskContext, x *Exchange, part *Partition, emit Emit) error {
+	if err := x.st.settle(ctx); err != nil {
+		return err
+	}
 	if x.spec.Reduce != nil {
 		return callUser(func() error { return x.spec.Reduce(ctx, tc, part, emit) })
 	}
