@@ -354,14 +354,15 @@ func (st *store) makeRoom(ctx context.Context, need int64) error {
 
 // stage holds r for its task until the task commits, spilling when the store is over its share.
 // Once the store has spilled, the input is larger than its share, and holding a share's worth
-// again before the next spill only adds to the peak: from then on every run of a reduce task's
-// size (target) is written as it comes.
+// again before the next spill only adds to the peak: from then on the store spills at a quarter
+// of its share (or a reduce task's size, if larger: each spill is a file, open until the
+// reduce side has read it).
 func (st *store) stage(ctx context.Context, tc *TaskContext, r *run) error {
 	st.mu.Lock()
 	st.staged[tc] = append(st.staged[tc], r)
 	st.memBytes += r.bytes
 	over := st.memBytes > st.limit || (st.mem.Live() > st.budget && st.memBytes > st.limit/4) ||
-		(st.spilledBytes.Load() > 0 && st.memBytes >= st.target)
+		(st.spilledBytes.Load() > 0 && st.memBytes >= max(st.target, st.limit/4))
 	spill := !st.spilling && over
 	if spill {
 		st.spilling = true
