@@ -341,7 +341,13 @@ func (st *store) makeRoom(ctx context.Context, need int64) error {
 	for st.spilling && st.mem.Live()+need > st.budget {
 		st.spilled.Wait()
 	}
-	spill := !st.spilling && st.memBytes > 0 && st.mem.Live()+need > st.budget
+	return st.spillUnlock(ctx, st.memBytes > 0 && st.mem.Live()+need > st.budget)
+}
+
+// spillUnlock is called with mu held and releases it: when over and no spill is under way, it
+// spills everything held in memory.
+func (st *store) spillUnlock(ctx context.Context, over bool) error {
+	spill := over && !st.spilling
 	if spill {
 		st.spilling = true
 	}
@@ -363,15 +369,7 @@ func (st *store) stage(ctx context.Context, tc *TaskContext, r *run) error {
 	st.memBytes += r.bytes
 	over := st.memBytes > st.limit || (st.mem.Live() > st.budget && st.memBytes > st.limit/4) ||
 		(st.spilledBytes.Load() > 0 && st.memBytes >= max(st.target, st.limit/4))
-	spill := !st.spilling && over
-	if spill {
-		st.spilling = true
-	}
-	st.mu.Unlock()
-	if spill {
-		return st.spillAll(ctx)
-	}
-	return nil
+	return st.spillUnlock(ctx, over)
 }
 
 // commit is the map side's Flush: a range task sorts what it holds, then every run the task
@@ -484,14 +482,7 @@ func (st *store) settle(ctx context.Context) error {
 	}
 	st.settled = true
 	st.mu.Lock()
-	spill := st.spilledBytes.Load() > 0 && st.memBytes > 0 && !st.closed
-	if spill {
-		st.spilling = true
-	}
-	st.mu.Unlock()
-	if spill {
-		st.settleErr = st.spillAll(ctx)
-	}
+	st.settleErr = st.spillUnlock(ctx, st.spilledBytes.Load() > 0 && st.memBytes > 0 && !st.closed)
 	return st.settleErr
 }
 
