@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -60,9 +61,10 @@ func each(f func(string) AggregateFn, cols []string) []AggregateFn {
 
 // Aggregate is one row per group: the key columns, then one column per aggregation, named by
 // AggregateFn.Name. Each task aggregates its rows first (partial aggregation), so what crosses
-// the exchange is one row per group per task; the exchange hashes the keys, and each reduce
-// task merges its groups and emits them in key order (the order of groups across reduce tasks
-// is not sorted: Sort the result for a total order).
+// the exchange is one row per group per task; where keys are nearly unique, a task stops
+// aggregating and ships one-row states (see passThroughRows). The exchange hashes the keys,
+// and each reduce task merges its groups and emits them in key order (the order of groups
+// across reduce tasks is not sorted: Sort the result for a total order).
 func (g *GroupedData) Aggregate(aggs ...AggregateFn) *Dataset {
 	ds := g.ds
 	name := fmt.Sprintf("Aggregate(%s)", aggList(aggs))
@@ -241,7 +243,11 @@ func (gr *grouping) update(rec arrow.RecordBatch) error {
 	if err := gr.assign(rec); err != nil {
 		return err
 	}
-	n := gr.g.Groups()
+	return gr.updateAccs(rec, gr.g.Groups())
+}
+
+// updateAccs folds the rows of rec into the accumulators, row i into group gids[i] of n.
+func (gr *grouping) updateAccs(rec arrow.RecordBatch, n int) error {
 	for i, b := range gr.aggs {
 		var col arrow.Array
 		if b.col >= 0 {
@@ -328,14 +334,14 @@ func (gr *grouping) keyColumns() ([]arrow.Array, error) {
 }
 
 // record assembles keys and value columns into a batch; it takes ownership of the columns.
-func (gr *grouping) record(keys, vals []arrow.Array, valFields []arrow.Field) arrow.RecordBatch {
+func (gr *grouping) record(keys, vals []arrow.Array, valFields []arrow.Field, rows int) arrow.RecordBatch {
 	var fields []arrow.Field
 	for i, k := range gr.spec.keys {
 		fields = append(fields, arrow.Field{Name: k, Type: gr.keyTypes[i], Nullable: true})
 	}
 	fields = append(fields, valFields...)
 	cols := append(keys, vals...)
-	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(gr.g.Groups()))
+	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(rows))
 	for _, c := range cols {
 		c.Release()
 	}
@@ -348,6 +354,12 @@ func (gr *grouping) partial() (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, err
 	}
+	return gr.partialOf(keys, gr.g.Groups())
+}
+
+// partialOf is keys (one column per key, taken over) and the accumulators' states of groups
+// 0..rows-1.
+func (gr *grouping) partialOf(keys []arrow.Array, rows int) (arrow.RecordBatch, error) {
 	var vals []arrow.Array
 	var fields []arrow.Field
 	for i, a := range gr.accs {
@@ -363,7 +375,7 @@ func (gr *grouping) partial() (arrow.RecordBatch, error) {
 			fields = append(fields, arrow.Field{Name: stateName(i, j), Type: s.DataType(), Nullable: true})
 		}
 	}
-	return gr.record(keys, vals, fields), nil
+	return gr.record(keys, vals, fields, rows), nil
 }
 
 // final is the groups' keys and results, in key order.
@@ -384,8 +396,8 @@ func (gr *grouping) final(ctx context.Context) (arrow.RecordBatch, error) {
 		vals = append(vals, r)
 		fields = append(fields, arrow.Field{Name: gr.aggs[i].fn.Name(), Type: r.DataType(), Nullable: true})
 	}
-	rec := gr.record(keys, vals, fields)
 	n := gr.g.Groups()
+	rec := gr.record(keys, vals, fields, n)
 	order := make([]int64, n)
 	for i := range order {
 		order[i] = int64(i)
@@ -407,11 +419,75 @@ func isSorted(order []int64) bool {
 	return true
 }
 
+// passThroughRows is how many rows a task's partial aggregation sees before it judges what
+// aggregating saves: when its groups are still more than three quarters of its rows (keys
+// nearly unique), hashing every row twice, here and in the reduce, buys little, so the task
+// ships its further blocks as one-row partial states (Polars and DuckDB adapt the same way).
+var passThroughRows int64 = 64 << 10 // a variable for tests
+
+// canPassThrough says whether blocks of schema in can go as one-row partial states: built-in
+// aggregations whose state per row is a value or two, and key columns already of the type the
+// partial rows carry (not dictionaries, nor floats, whose keys the grouping normalizes).
+func (s *aggSpec) canPassThrough(in *arrow.Schema) bool {
+	if len(s.keys) == 0 {
+		return false
+	}
+	for _, a := range s.aggs {
+		switch a.kind {
+		case aggCount, aggSum, aggMin, aggMax, aggMean, aggStd, aggAbsMax:
+		default:
+			return false
+		}
+	}
+	for _, k := range s.keys {
+		idx := in.FieldIndices(k)
+		if len(idx) == 0 {
+			return false
+		}
+		switch in.Field(idx[0]).Type.ID() {
+		case arrow.DICTIONARY, arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64, arrow.STRUCT, arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST:
+			return false
+		}
+	}
+	return true
+}
+
+// onePerRow is rec as partial rows without aggregating: its key columns as they are, and the
+// states of accumulators in which every row is a group of its own.
+func (s *aggSpec) onePerRow(mem memory.Allocator, rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	onePerRowBlocks.Add(1)
+	gr, err := s.newGrouping(mem, rec.Schema())
+	if err != nil {
+		return nil, err
+	}
+	n := int(rec.NumRows())
+	gr.gids = make([]int32, n)
+	for i := range gr.gids {
+		gr.gids[i] = int32(i)
+	}
+	if err := gr.updateAccs(rec, n); err != nil {
+		return nil, err
+	}
+	keys := make([]arrow.Array, len(s.keys))
+	for i, k := range s.keys {
+		keys[i] = rec.Column(rec.Schema().FieldIndices(k)[0])
+		keys[i].Retain()
+	}
+	return gr.partialOf(keys, n)
+}
+
+// onePerRowBlocks counts the blocks onePerRow made, for tests.
+var onePerRowBlocks atomic.Int64
+
 // combineStage is the map side's partial aggregation: per task, one grouping fed every block,
 // emitted (keys and partial states) at the end of the task, or earlier when it grows past
 // partialLimit.
 func (s *aggSpec) combineStage() streaming.Stage {
-	type state struct{ gr *grouping }
+	type state struct {
+		gr      *grouping
+		rows    int64 // raw rows gr has aggregated
+		through bool  // the task ships one-row states (see passThroughRows)
+	}
 	key := new(int) // a key of its own in TaskContext.Scratch
 	get := func(tc *streaming.TaskContext) *state {
 		if st, ok := tc.Scratch[key].(*state); ok {
@@ -428,12 +504,22 @@ func (s *aggSpec) combineStage() streaming.Stage {
 		Name: s.partialName,
 		Fn: func(ctx context.Context, tc *streaming.TaskContext, in arrow.RecordBatch, emit streaming.Emit) error {
 			st := get(tc)
+			if st.through && s.canPassThrough(in.Schema()) {
+				if in.NumRows() == 0 {
+					return nil
+				}
+				rec, err := s.onePerRow(tc.Mem, in)
+				if err != nil {
+					return err
+				}
+				return emit(rec)
+			}
 			if st.gr == nil {
 				gr, err := s.newGrouping(tc.Mem, in.Schema())
 				if err != nil {
 					return err
 				}
-				st.gr = gr
+				st.gr, st.rows = gr, 0
 			}
 			if in.NumRows() == 0 {
 				return nil
@@ -441,7 +527,11 @@ func (s *aggSpec) combineStage() streaming.Stage {
 			if err := st.gr.update(in); err != nil {
 				return err
 			}
-			if st.gr.bytes() > partialLimit {
+			st.rows += in.NumRows()
+			if st.rows >= passThroughRows && int64(st.gr.g.Groups())*4 > st.rows*3 && s.canPassThrough(in.Schema()) {
+				st.through = true
+			}
+			if st.through || st.gr.bytes() > partialLimit {
 				rec, err := st.gr.partial()
 				st.gr = nil
 				if err != nil {
