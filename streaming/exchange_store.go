@@ -114,15 +114,6 @@ type taskScratch struct {
 	bytes int64
 }
 
-// bytesOf is the Arrow bytes of recs.
-func (sc *taskScratch) bytesOf(recs []arrow.RecordBatch) int64 {
-	var n int64
-	for _, r := range recs {
-		n += BlockBytes(r)
-	}
-	return n
-}
-
 func (st *store) scratch(tc *TaskContext, port int) *taskScratch {
 	key := mapOf{x: st.x, port: port}
 	if s, ok := tc.Scratch[key].(*taskScratch); ok {
@@ -268,14 +259,14 @@ func isIdentity(order []int64) bool {
 
 // sortRun sorts the blocks a range task holds into one run, with its fences and samples.
 func (st *store) sortRun(ctx context.Context, tc *TaskContext, port int, sc *taskScratch) error {
-	held := sc.held
+	held, heldBytes := sc.held, sc.bytes
 	sc.held, sc.bytes = nil, 0
 	if len(held) == 0 {
 		return nil
 	}
 	// Each copy's source goes as soon as the copy is made, so a run costs twice its bytes at
 	// the most (the concatenation and the sorted take), not three times.
-	if err := st.makeRoom(ctx, sc.bytesOf(held)); err != nil {
+	if err := st.makeRoom(ctx, heldBytes); err != nil {
 		for _, h := range held {
 			h.Release()
 		}

@@ -125,16 +125,7 @@ func sluiceWriteDir(tbl *table.Table) (string, bool) {
 // types iceberg-go reads them as.
 func sameTypes(s *arrow.Schema, tbl *table.Table) bool {
 	want, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
-	if err != nil || len(want.Fields()) != len(s.Fields()) {
-		return false
-	}
-	for i, f := range want.Fields() {
-		g := s.Field(i)
-		if g.Name != f.Name || !arrow.TypeEqual(g.Type, f.Type) {
-			return false
-		}
-	}
-	return true
+	return err == nil && sameColumns(s, want)
 }
 
 // writeParallel writes ds with data.WriteParquet into dir and adds the files to tbl in one
