@@ -396,13 +396,8 @@ func (gr *grouping) final(ctx context.Context) (arrow.RecordBatch, error) {
 		vals = append(vals, r)
 		fields = append(fields, arrow.Field{Name: gr.aggs[i].fn.Name(), Type: r.DataType(), Nullable: true})
 	}
-	n := gr.g.Groups()
-	rec := gr.record(keys, vals, fields, n)
-	order := make([]int64, n)
-	for i := range order {
-		order[i] = int64(i)
-	}
-	slices.SortFunc(order, func(a, b int64) int { return bytes.Compare(gr.g.Key(int(a)), gr.g.Key(int(b))) })
+	rec := gr.record(keys, vals, fields, gr.g.Groups())
+	order := gr.g.Order()
 	if isSorted(order) {
 		return rec, nil
 	}

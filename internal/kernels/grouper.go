@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/zeebo/xxh3"
 )
@@ -13,22 +14,36 @@ func HashKey(key []byte) uint64 { return xxh3.Hash(key) }
 // Grouper numbers the distinct keys it is shown 0, 1, 2, ... in order of first appearance: the
 // group ids of a hash aggregation and the build side of a hash join. It keeps a copy of every
 // distinct key. The zero value is ready to use; not safe for concurrent use.
+//
+// A lookup that finds its key costs two cache misses in a table much larger than the cache (the
+// slot, then the stored key), as long as every key has the same length (Keys.Width: all key
+// columns fixed-width), which is the common case: the keys then sit back to back in the arena
+// at id*width, with no offsets to read. The first key of another length switches the grouper to
+// an offsets table, for good.
 type Grouper struct {
 	// slots is an open-addressing table, linear probing, at most half full: each slot holds
 	// group id + 1 in its low 32 bits (0: empty) and the top 32 bits of the key's hash in its
-	// high ones, so that a probe rejects another key without reading its hash or bytes (each a
-	// cache miss in a big table: BenchmarkJoin's 1M-key build side).
+	// high ones, so that a probe rejects another key without reading its bytes.
 	slots  []uint64
-	hashes []uint64 // per group
+	hashes []uint64 // per group, read only to rebuild slots when the table grows
 	arena  []byte   // every group's key, back to back
-	starts []int    // group g's key is arena[starts[g]:starts[g+1]]
+	// width is the length of every key while varied is false; starts is used once it is true:
+	// group g's key is arena[starts[g]:starts[g+1]].
+	width  int
+	varied bool
+	starts []int
 }
 
 // Groups is the number of distinct keys seen.
 func (g *Grouper) Groups() int { return len(g.hashes) }
 
 // Key is group id's key, aliasing the grouper's memory (valid until the next Assign).
-func (g *Grouper) Key(id int) []byte { return g.arena[g.starts[id]:g.starts[id+1]] }
+func (g *Grouper) Key(id int) []byte {
+	if !g.varied {
+		return g.arena[id*g.width : (id+1)*g.width : (id+1)*g.width]
+	}
+	return g.arena[g.starts[id]:g.starts[id+1]]
+}
 
 // Bytes is the memory the grouper holds for its keys and table.
 func (g *Grouper) Bytes() int64 {
@@ -38,10 +53,17 @@ func (g *Grouper) Bytes() int64 {
 // Assign returns ids with the group of each row of k appended; keys not seen before get new
 // ids.
 func (g *Grouper) Assign(k *Keys, ids []int32) []int32 {
-	if g.starts == nil {
-		g.starts = []int{0}
-	}
 	n := k.Len()
+	ids = slices.Grow(ids, n)
+	if w := k.Width; w > 0 && !g.varied && (w == g.width || len(g.hashes) == 0) {
+		// Every row has w bytes: no offsets to read.
+		data := k.Data[:n*w]
+		for i := 0; i < n; i++ {
+			key := data[i*w : (i+1)*w : (i+1)*w]
+			ids = append(ids, g.assign(key, HashKey(key)))
+		}
+		return ids
+	}
 	for i := 0; i < n; i++ {
 		key := k.Data[k.Offsets[i]:k.Offsets[i+1]]
 		ids = append(ids, g.assign(key, HashKey(key)))
@@ -50,12 +72,7 @@ func (g *Grouper) Assign(k *Keys, ids []int32) []int32 {
 }
 
 // AssignKey is Assign for one key.
-func (g *Grouper) AssignKey(key []byte) int32 {
-	if g.starts == nil {
-		g.starts = []int{0}
-	}
-	return g.assign(key, HashKey(key))
-}
+func (g *Grouper) AssignKey(key []byte) int32 { return g.assign(key, HashKey(key)) }
 
 func (g *Grouper) assign(key []byte, h uint64) int32 {
 	if 2*(len(g.hashes)+1) > len(g.slots) {
@@ -68,17 +85,35 @@ func (g *Grouper) assign(key []byte, h uint64) int32 {
 		if slot == 0 {
 			id := int32(len(g.hashes))
 			g.slots[s] = tag | uint64(id+1)
-			g.hashes = append(g.hashes, h)
-			g.arena = append(g.arena, key...)
-			g.starts = append(g.starts, len(g.arena))
+			g.add(key, h)
 			return id
 		}
 		if slot&^(1<<32-1) == tag {
 			id := int32(uint32(slot)) - 1
-			if g.hashes[id] == h && bytes.Equal(g.arena[g.starts[id]:g.starts[id+1]], key) {
+			if bytes.Equal(g.Key(int(id)), key) {
 				return id
 			}
 		}
+	}
+}
+
+// add stores a new group's key and hash.
+func (g *Grouper) add(key []byte, h uint64) {
+	switch {
+	case len(g.hashes) == 0 && !g.varied:
+		g.width = len(key)
+	case !g.varied && len(key) != g.width:
+		// The first key of another length: from now on, offsets.
+		g.varied = true
+		g.starts = make([]int, len(g.hashes)+1, 2*len(g.hashes)+2)
+		for i := range g.starts {
+			g.starts[i] = i * g.width
+		}
+	}
+	g.hashes = append(g.hashes, h)
+	g.arena = append(g.arena, key...)
+	if g.varied {
+		g.starts = append(g.starts, len(g.arena))
 	}
 }
 
@@ -106,7 +141,7 @@ func (g *Grouper) FindKey(key []byte) int32 {
 		}
 		if slot&^(1<<32-1) == tag {
 			id := int32(uint32(slot)) - 1
-			if g.hashes[id] == h && bytes.Equal(g.arena[g.starts[id]:g.starts[id+1]], key) {
+			if bytes.Equal(g.Key(int(id)), key) {
 				return id
 			}
 		}
@@ -124,4 +159,21 @@ func (g *Grouper) resize() {
 		}
 		g.slots[s] = h&^(1<<32-1) | uint64(id+1)
 	}
+}
+
+// Order is the group ids in the order of their keys (bytes.Compare): SortIndices over the
+// stored keys, radix-sorted.
+func (g *Grouper) Order() []int64 {
+	k := Keys{Data: g.arena, Offsets: g.starts}
+	if !g.varied {
+		k.Width = g.width
+		k.Offsets = make([]int, len(g.hashes)+1)
+		for i := range k.Offsets {
+			k.Offsets[i] = i * g.width
+		}
+	}
+	if len(g.hashes) == 0 {
+		return nil
+	}
+	return SortIndices(&k)
 }

@@ -310,3 +310,65 @@ func TestSortIndicesLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestGrouperWidthChange checks a grouper that has numbered fixed-width keys (back to back in
+// its arena) and is then shown keys of other lengths: every group keeps its id and key.
+func TestGrouperWidthChange(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rng := rand.New(rand.NewPCG(9, 10))
+	var g Grouper
+	var want [][]byte
+	seen := map[string]int32{}
+	check := func(key []byte, id int32) {
+		t.Helper()
+		w, ok := seen[string(key)]
+		if !ok {
+			w = int32(len(want))
+			seen[string(key)] = w
+			want = append(want, bytes.Clone(key))
+		}
+		if id != w {
+			t.Fatalf("key %x: group %d, want %d", key, id, w)
+		}
+	}
+	for batch := 0; batch < 4; batch++ {
+		a := randomColumn(mem, rng, arrow.PrimitiveTypes.Int64, 3000)
+		var k Keys
+		if err := EncodeKeys(&k, []arrow.Array{a}, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if k.Width != 9 {
+			t.Fatalf("int64 keys have width %d, want 9", k.Width)
+		}
+		for i, id := range g.Assign(&k, nil) {
+			check(k.Row(i), id)
+		}
+		a.Release()
+		if batch == 2 {
+			for _, key := range [][]byte{nil, []byte("x"), []byte("a longer key"), want[0]} {
+				check(key, g.AssignKey(key))
+			}
+		}
+	}
+	if g.Groups() != len(want) {
+		t.Fatalf("%d groups, want %d", g.Groups(), len(want))
+	}
+	for id, key := range want {
+		if !bytes.Equal(g.Key(id), key) {
+			t.Fatalf("group %d: key %x, want %x", id, g.Key(id), key)
+		}
+		if g.FindKey(key) != int32(id) {
+			t.Fatalf("FindKey(%x) = %d, want %d", key, g.FindKey(key), id)
+		}
+	}
+	order := g.Order()
+	if len(order) != len(want) {
+		t.Fatalf("Order has %d ids, want %d", len(order), len(want))
+	}
+	for i := 1; i < len(order); i++ {
+		if bytes.Compare(want[order[i-1]], want[order[i]]) >= 0 {
+			t.Fatalf("Order: key %x before %x", want[order[i-1]], want[order[i]])
+		}
+	}
+}
