@@ -372,7 +372,8 @@ func TestGroupByAggregateMatchesOracle(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if raceEnabled && tc.name == "spilling" {
-				tc.rows, tc.budget = tc.rows/5, tc.budget/5
+				// 120 s under the race detector at a fifth of the size (8 s without).
+				tc.rows, tc.budget = tc.rows/20, tc.budget/20
 			}
 			if raceEnabled && tc.name == "nearly unique keys, spilling" {
 				// 40 s under the race detector (2.9 s without), and the case without spilling
