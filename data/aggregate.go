@@ -3,7 +3,6 @@ package data
 import (
 	"bytes"
 	"context"
-	"encoding/gob"
 	"fmt"
 	"math"
 	"slices"
@@ -120,6 +119,7 @@ func (a AggregateFn) Name() string {
 // last one into the result, a value FromItems accepts (nil for null). S crosses the exchange
 // encoded with encoding/gob, so its fields must be exported.
 func NewAggregate[S any](name, on string, init func() S, accumulate func(acc S, values arrow.Array) (S, error), merge func(a, b S) S, finalize func(acc S) any) AggregateFn {
+	states := new(gobStates[S])
 	return AggregateFn{kind: aggUDF, on: on, udf: &udfAggregate{
 		name: name,
 		init: func() any { return init() },
@@ -128,16 +128,8 @@ func NewAggregate[S any](name, on string, init func() S, accumulate func(acc S, 
 		},
 		merge:    func(a, b any) any { return merge(a.(S), b.(S)) },
 		finalize: func(acc any) any { return finalize(acc.(S)) },
-		encode: func(acc any) ([]byte, error) {
-			var b bytes.Buffer
-			err := gob.NewEncoder(&b).Encode(acc.(S))
-			return b.Bytes(), err
-		},
-		decode: func(p []byte) (any, error) {
-			var s S
-			err := gob.NewDecoder(bytes.NewReader(p)).Decode(&s)
-			return s, err
-		},
+		encode:   func(dst []byte, acc any) ([]byte, error) { return states.encode(dst, acc.(S)) },
+		decode:   func(p []byte) (any, error) { return states.decode(p) },
 	}}
 }
 
@@ -147,7 +139,7 @@ type udfAggregate struct {
 	accumulate func(any, arrow.Array) (any, error)
 	merge      func(a, b any) any
 	finalize   func(any) any
-	encode     func(any) ([]byte, error)
+	encode     func(dst []byte, acc any) ([]byte, error) // appends acc's cell to dst
 	decode     func([]byte) (any, error)
 }
 
@@ -1071,8 +1063,10 @@ func (a *udfAcc) merge(states []arrow.Array, gids []int32, groups int) error {
 func (a *udfAcc) states(mem memory.Allocator) ([]arrow.Array, error) {
 	b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
 	defer b.Release()
+	var p []byte
 	for _, acc := range a.accs {
-		p, err := a.b.fn.udf.encode(acc)
+		var err error
+		p, err = a.b.fn.udf.encode(p[:0], acc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: encode accumulator (its fields must be exported): %w", a.b.fn.Name(), err)
 		}
