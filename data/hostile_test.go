@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/zlib"
 	"context"
 	"encoding/binary"
@@ -153,23 +154,51 @@ func pngChunk(typ string, data []byte) []byte {
 
 // pngBomb is a valid PNG header declaring w x h RGBA pixels, with an IDAT whose zlib stream
 // inflates to n zero bytes (a few KB on disk).
+// zlibZeros is a zlib stream of n zero bytes. Compressing 256 MiB takes 1.3 s (28 s under the
+// race detector), so it compresses three MiB, each flushed to a byte boundary, and repeats the
+// second, which is the third when its history is all zeros.
+func zlibZeros(n int) []byte {
+	const mib = 1 << 20
+	var b bytes.Buffer
+	fw, _ := flate.NewWriter(&b, flate.BestCompression)
+	zero := make([]byte, mib)
+	var ends []int
+	for range 3 {
+		fw.Write(zero)
+		fw.Flush()
+		ends = append(ends, b.Len())
+	}
+	fw.Close()
+	p := b.Bytes()
+	first, second, third, tail := p[:ends[0]], p[ends[0]:ends[1]], p[ends[1]:ends[2]], p[ends[2]:]
+	out := []byte{0x78, 0xda} // zlib header: deflate, 32 KiB window, best compression
+	if n%mib != 0 || n < mib || !bytes.Equal(second, third) {
+		var z bytes.Buffer
+		zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+		for k := n; k > 0; k -= min(k, mib) {
+			zw.Write(zero[:min(k, mib)])
+		}
+		zw.Close()
+		return z.Bytes()
+	}
+	out = append(out, first...)
+	for range n/mib - 1 {
+		out = append(out, second...)
+	}
+	out = append(out, tail...)
+	// Adler-32 of n zeros: a stays 1, b adds it n times.
+	return binary.BigEndian.AppendUint32(out, uint32(n%65521)<<16|1)
+}
+
 func pngBomb(w, h uint32, n int) []byte {
 	var ihdr bytes.Buffer
 	binary.Write(&ihdr, binary.BigEndian, w)
 	binary.Write(&ihdr, binary.BigEndian, h)
 	ihdr.Write([]byte{8, 6, 0, 0, 0})
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	zero := make([]byte, 1<<20)
-	for n > 0 {
-		k := min(n, len(zero))
-		zw.Write(zero[:k])
-		n -= k
-	}
-	zw.Close()
+	z := zlibZeros(n)
 	out := []byte("\x89PNG\r\n\x1a\n")
 	out = append(out, pngChunk("IHDR", ihdr.Bytes())...)
-	out = append(out, pngChunk("IDAT", z.Bytes())...)
+	out = append(out, pngChunk("IDAT", z)...)
 	return append(out, pngChunk("IEND", nil)...)
 }
 

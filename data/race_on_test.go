@@ -2,6 +2,7 @@
 
 package data
 
-// raceEnabled is true under the race detector, where the spilling oracle tests run at a fifth
-// of their size (they check spilling, not concurrency, and take minutes there).
+// raceEnabled is true under the race detector, where the spilling oracle tests run smaller or
+// for fewer cases (they check spilling, not concurrency, run in full without -race, and take
+// minutes under it).
 const raceEnabled = true

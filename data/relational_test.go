@@ -541,6 +541,12 @@ func TestJoinMatchesOracle(t *testing.T) {
 	for _, how := range []JoinType{Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, RightSemi, LeftAnti, RightAnti} {
 		for _, budget := range []int64{64 << 20, 256 << 10} {
 			t.Run(fmt.Sprintf("%s/%d", how, budget), func(t *testing.T) {
+				if raceEnabled && budget < 1<<20 && how != FullOuter && how != RightAnti {
+					// Under the race detector the spilling join runs for two types only (3-11 s
+					// each there, 0.4-1.4 s without): full outer keeps both sides' unmatched
+					// rows, right anti only the build side's. Every type spills without -race.
+					t.Skip("spills under -race for full_outer and right_anti only")
+				}
 				c := relContext(t, budget)
 				rng := rand.New(rand.NewPCG(uint64(how)+1, uint64(budget)))
 				n, domain, skew := 3000, 40, true
