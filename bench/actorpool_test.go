@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/actorpool"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // rowCounter is a trivial actor: it counts the rows it has seen (state no lock guards, since
@@ -23,7 +24,7 @@ type rowCounter struct{ rows int64 }
 //   - async: the executor's protocol, TrySubmit with results through done on a channel and a
 //     refusal answered by waiting for the next result, on 2 actors with 4 calls in flight each.
 func BenchmarkActorCall(b *testing.B) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(b, 0)
 	bld := array.NewInt64Builder(mem)
 	for i := range 1024 {

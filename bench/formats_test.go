@@ -27,6 +27,7 @@ import (
 
 	"github.com/sluicedata/sluice/data"
 	"github.com/sluicedata/sluice/data/read"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // formatBenchRows rows of formatBenchSchema: 200k x (3 int64, 3 float64, 2 string) columns,
@@ -340,7 +341,7 @@ func BenchmarkWebDatasetImages(b *testing.B) {
 	if err := writeJPEGShards(dir, shards, 16); err != nil {
 		b.Fatal(err)
 	}
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	dc := &data.Context{Allocator: mem, NoProgress: true}
 	ctx := context.Background()
 	wds := func() (int, error) {

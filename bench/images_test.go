@@ -19,6 +19,7 @@ import (
 
 	"github.com/sluicedata/sluice/data"
 	"github.com/sluicedata/sluice/data/transform/vision"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // The real-photo corpora that bench/corpus/build.sh writes (git-ignored). The directories
@@ -112,7 +113,7 @@ func benchReadImages224(b *testing.B, dir string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	cores := runtime.GOMAXPROCS(0)
 	dc := &data.Context{CPUs: cores, Allocator: mem, NoProgress: true}
 	ctx := context.Background()
@@ -292,7 +293,7 @@ func parsePILResult(out []byte) (pilResult, error) {
 }
 
 func TestReadAll224(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	for _, tc := range []struct {
 		name    string

@@ -23,6 +23,7 @@ import (
 
 	"github.com/sluicedata/sluice/data/read"
 	"github.com/sluicedata/sluice/data/write"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/storage"
 	_ "github.com/sluicedata/sluice/storage/s3"
 )
@@ -51,7 +52,7 @@ const s3BenchRows = 1 << 20
 // gofakes3 it includes the server), and, against versitygw, server-cpu-ms/file, the server
 // process's (SLUICE_VERSITYGW_PID, which scripts/versitygw.sh exports).
 func BenchmarkS3ParquetRead(b *testing.B) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(b, 0)
 	ctx := context.Background()
 	dir := b.TempDir()

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"go.uber.org/goleak"
 )
 
@@ -11,7 +12,7 @@ import (
 // allocated, or any goroutine still running, when it ends.
 func testContext(t *testing.T) *Context {
 	t.Helper()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	t.Cleanup(func() {
 		goleak.VerifyNone(t)
 		mem.AssertSize(t, 0)

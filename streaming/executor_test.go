@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"go.uber.org/goleak"
 )
 
@@ -86,8 +87,8 @@ func collect(t *testing.T, ctx context.Context, plan Plan, opts Options) ([]int6
 	return out, e.Stats(), e.Close()
 }
 
-func checked(t *testing.T) (*memory.CheckedAllocator, *CountingAllocator) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+func checked(t *testing.T) (*memcheck.Allocator, *CountingAllocator) {
+	mem := memcheck.New(memory.NewGoAllocator())
 	t.Cleanup(func() { mem.AssertSize(t, 0) })
 	return mem, NewCountingAllocator(mem)
 }

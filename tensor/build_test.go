@@ -6,10 +6,11 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func TestFromSliceErrors(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	tests := []struct {
 		name  string
@@ -32,7 +33,7 @@ func TestFromSliceErrors(t *testing.T) {
 }
 
 func TestFromBools(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	arr, err := FromBools(mem, []int{3}, []bool{true, false, true, false, false, true}, 2)
 	if err != nil {
@@ -73,7 +74,7 @@ func TestFromRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			arr, err := FromRows(mem, 2, tt.rows, tt.shapes, tt.opts...)
 			if tt.want != "" {

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func TestNewFixedShape(t *testing.T) {
@@ -88,7 +89,7 @@ func TestFixedShapeDeserializeErrors(t *testing.T) {
 // TestExtensionIPCRoundTrip writes every tensor type through Arrow IPC and checks the type
 // and values come back, which exercises registration.
 func TestExtensionIPCRoundTrip(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	fixed, err := FromSlice(mem, []int{2}, []int16{1, 2, 3, 4}, 2, WithDimNames("x"))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // FuzzReadNpy feeds arbitrary bytes to the .npy reader: it must return an error or a
@@ -36,7 +37,7 @@ func FuzzReadNpy(f *testing.F) {
 			t.Fatalf("re-read: %v", err)
 		}
 		if len(npy.Shape) > 0 && npy.DType.ID() != arrow.BOOL { // bool bytes other than 0/1 do not round trip
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			arr, err := ReadNpyArray(mem, bytes.NewReader(in))
 			if err != nil {

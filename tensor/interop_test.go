@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/float16"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // elemAt returns element i of native-order npy data as float64.
@@ -89,7 +90,7 @@ func TestReadNpyFixtures(t *testing.T) {
 			}
 
 			// The same file as an Arrow column, axis 0 as rows.
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			if _, err := f.Seek(0, 0); err != nil {
 				t.Fatal(err)
@@ -147,7 +148,7 @@ func TestReadNpyRejectsFixtures(t *testing.T) {
 }
 
 func TestReadPyarrowIPC(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	f, err := os.Open(filepath.Join("testdata", "fixed_shape_tensor.arrow"))
 	if err != nil {
@@ -269,7 +270,7 @@ func TestPythonReadsGo(t *testing.T) {
 	if out, err := exec.Command(py, "-c", "import numpy, pyarrow").CombinedOutput(); err != nil {
 		t.Skipf("skipping Go-to-Python interop: numpy or pyarrow missing (pip install pyarrow numpy): %s", out)
 	}
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 

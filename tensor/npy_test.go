@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // npyFile assembles a .npy file from a header dict (padded as given) and data.
@@ -67,7 +68,7 @@ func TestReadNpyBadInput(t *testing.T) {
 			if !errors.Is(err, ErrNpy) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("ReadNpy err = %v, want ErrNpy containing %q", err, tt.want)
 			}
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			if _, err := ReadNpyArray(mem, bytes.NewReader(tt.in)); !errors.Is(err, ErrNpy) {
 				t.Fatalf("ReadNpyArray err = %v, want ErrNpy", err)
@@ -173,7 +174,7 @@ func ones(n int) []int {
 }
 
 func TestNpyArrayErrors(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	t.Run("0-d has no rows", func(t *testing.T) {
 		in := npyFile(1, "{'descr': '<i2', 'fortran_order': False, 'shape': (), }", []byte{1, 0})

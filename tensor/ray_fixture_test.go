@@ -10,12 +10,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // TestReadRayIPC reads columns written with Ray's tensor types and legacy JSON metadata
 // (testdata/make_fixtures.py) and converts them to the canonical types.
 func TestReadRayIPC(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	f, err := os.Open(filepath.Join("testdata", "ray_tensor.arrow"))
 	if err != nil {
@@ -104,7 +105,7 @@ func rowsOf[T realNumber](arr arrow.Array) ([][]int, []float64, error) {
 // TestReadRayPickledMetadata checks that Ray 2.49-2.54's pickled metadata fails with an
 // error that says so.
 func TestReadRayPickledMetadata(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	f, err := os.Open(filepath.Join("testdata", "ray_pickled.arrow"))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // rayFixedArray builds a Ray fixed-shape column of 3 rows of shape [2] float32 with row 1
@@ -111,7 +112,7 @@ func TestRayDeserialize(t *testing.T) {
 func TestToCanonical(t *testing.T) {
 	for _, v2 := range []bool{false, true} {
 		t.Run(map[bool]string{false: "ray fixed v1", true: "ray fixed v2"}[v2], func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			ray := rayFixedArray(t, mem, v2)
 			defer ray.Release()
@@ -134,7 +135,7 @@ func TestToCanonical(t *testing.T) {
 		})
 	}
 	t.Run("ray fixed evenly spaced is zero-copy", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		typ, err := NewRayTensor(arrow.PrimitiveTypes.Uint8, []int{3}, false)
 		if err != nil {
@@ -168,7 +169,7 @@ func TestToCanonical(t *testing.T) {
 		}
 	})
 	t.Run("ray variable", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		ray := rayVariableArray(t, mem)
 		defer ray.Release()
@@ -199,7 +200,7 @@ func TestToCanonical(t *testing.T) {
 		}
 	})
 	t.Run("canonical passes through", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		in, err := FromSlice(mem, []int{1}, []int8{1}, 1)
 		if err != nil {
@@ -216,7 +217,7 @@ func TestToCanonical(t *testing.T) {
 		}
 	})
 	t.Run("mismatched element count", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		typ, err := NewRayTensor(arrow.PrimitiveTypes.Int32, []int{2}, false)
 		if err != nil {
@@ -235,7 +236,7 @@ func TestToCanonical(t *testing.T) {
 		}
 	})
 	t.Run("variable shape that lies", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		typ, err := NewRayVariableShapedTensor(arrow.PrimitiveTypes.Int64, 2)
 		if err != nil {
@@ -259,7 +260,7 @@ func TestToCanonical(t *testing.T) {
 		}
 	})
 	t.Run("not a tensor", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		b := array.NewInt8Builder(mem)
 		defer b.Release()

@@ -6,10 +6,11 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func TestFromTensorAndStack(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	data := []float32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
 	col, err := FromTensor(mem, New(data, 2, 3, 2).Tensor())

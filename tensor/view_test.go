@@ -8,10 +8,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/float16"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func TestColumnView(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	data := make([]float32, 4*2*3)
 	for i := range data {
@@ -65,7 +66,7 @@ func TestColumnView(t *testing.T) {
 }
 
 func TestColumnViewPrimitiveAndFloat16(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	b := array.NewFloat16Builder(mem)
 	defer b.Release()
@@ -82,7 +83,7 @@ func TestColumnViewPrimitiveAndFloat16(t *testing.T) {
 }
 
 func TestViewErrors(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	col, err := FromSlice(mem, []int{2}, []int32{1, 2, 3, 4}, 2)
 	if err != nil {
@@ -125,7 +126,7 @@ func TestViewErrors(t *testing.T) {
 }
 
 func TestRowViewRayAndVariable(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ray := rayFixedArray(t, mem, true)
 	defer ray.Release()

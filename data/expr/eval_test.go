@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // TestEvalAgainstOracle evaluates random expressions (every operator, every numeric type,
@@ -16,7 +17,7 @@ import (
 // nulls, garbage under the nulls and sliced offsets, and holds each result (type, values,
 // or the failure) against the row-at-a-time oracle, on a checked allocator.
 func TestEvalAgainstOracle(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
 	bg := newBatchGen(*seed)

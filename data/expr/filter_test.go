@@ -6,12 +6,13 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // TestFilterAgainstOracle filters random (sometimes sliced) batches by random predicates
 // and compares the kept rows, column by column, with the rows the oracle says are true.
 func TestFilterAgainstOracle(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
 	bg := newBatchGen(*seed + 300)

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // parquetGroups reads every row group of path as one record batch each, with the file's
@@ -70,7 +71,7 @@ func checkParquetStats(t *testing.T, path string, exactBounds bool, preds []Expr
 	}()
 	md := pf.MetaData()
 	ctx := context.Background()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	boundsSeen := 0
 	for g, rec := range recs {

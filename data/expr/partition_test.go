@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 var partitionSchema = arrow.NewSchema([]arrow.Field{
@@ -68,7 +69,7 @@ func TestMayMatchPartition(t *testing.T) {
 // TestPartitionPruneAgainstRows: random files (partition values, a few rows), random
 // predicates; a file with a row where the predicate is true must never be skipped.
 func TestPartitionPruneAgainstRows(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	r := rand.New(rand.NewPCG(*seed, 7))
 	regions := []string{"eu", "us", "ap", "eu-west"}

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // statsOf computes the statistics of rec the way a writer would, from the rows (with the
@@ -167,7 +168,7 @@ func arrayOf(vals []any, t arrow.DataType) (arrow.Array, bool) {
 // prune) and random predicates against the rows themselves, as the oracle evaluates them:
 // whatever a row evaluates to must be possible. It also requires that pruning happens, so the check is not vacuous.
 func TestPruneAgainstRows(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
 	bg := newBatchGen(*seed + 100)

@@ -8,12 +8,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // TestTemporalNamedZones holds Year, Month, Day and Hour of zoned timestamps against
 // time.Time.In, hour by hour across daylight-saving changes and far from the epoch.
 func TestTemporalNamedZones(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	for _, tz := range []string{"America/New_York", "Europe/Paris", "Australia/Lord_Howe", "Asia/Kolkata", "+05:45", "-03:30", "UTC"} {
 		loc, err := oracleZone(tz)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/tensor"
 	"go.uber.org/goleak"
 )
@@ -41,7 +42,7 @@ func TestPredictorOnActors(t *testing.T) {
 		{"wrong width", mlp, PredictorOptions{}, tensor.New(ones(2*50), 2, 50).Tensor(), "", "run " + mlp},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			ds := data.FromNumpy(tc.in).WithContext(&data.Context{Allocator: mem, NoProgress: true}).
 				MapBatchesActor(NewPredictor(tc.model, tc.opts), data.Actors(2, 2), data.BatchSize(3), data.Name("mlp100"))
@@ -80,7 +81,7 @@ func TestPredictorOnActors(t *testing.T) {
 func TestPredictorEmptyBatch(t *testing.T) {
 	requireRuntime(t)
 	defer goleak.VerifyNone(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctor := NewPredictor(filepath.Join(models, "tiny_cnn.onnx"), PredictorOptions{Input: "data"})
 	var calls atomic.Int32

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/tensor"
 	"go.uber.org/goleak"
 )
@@ -30,7 +31,7 @@ func TestNotBuilt(t *testing.T) {
 			return err
 		}},
 		{"MapBatchesActor", func() error {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			ds := data.FromNumpy(tensor.New(make([]float32, 100), 1, 100).Tensor()).
 				WithContext(&data.Context{Allocator: mem, NoProgress: true}).

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // arrowBatches is two batches of a schema with a list, a string and a nullable float column.
@@ -93,7 +94,7 @@ func rowsOf(recs []arrow.RecordBatch) []string {
 }
 
 func TestReadArrow(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	recs := arrowBatches(t, mem)
 	defer func() {
@@ -118,7 +119,7 @@ func TestReadArrow(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rmem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			rmem := memcheck.New(memory.NewGoAllocator())
 			defer rmem.AssertSize(t, 0)
 			p := filepath.Join(dir, strings.Repeat("f", i+1)+".arrow")
 			writeIPC(t, p, recs, tc.stream, tc.opts...)
@@ -162,7 +163,7 @@ func TestReadArrow(t *testing.T) {
 // an uncompressed file's column lies inside the mapping, and the allocator saw no bytes; a
 // value taken from a batch stays readable after the batch is released.
 func TestReadArrowMappedZeroCopy(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	recs := arrowBatches(t, mem)
 	p := filepath.Join(t.TempDir(), "z.arrow")
@@ -170,7 +171,7 @@ func TestReadArrowMappedZeroCopy(t *testing.T) {
 	for _, r := range recs {
 		r.Release()
 	}
-	rmem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	rmem := memcheck.New(memory.NewGoAllocator())
 	var m *mapping
 	mappingMade = func(mm *mapping) { m = mm }
 	defer func() { mappingMade = nil }()
@@ -213,7 +214,7 @@ func TestReadArrowMappedZeroCopy(t *testing.T) {
 }
 
 func TestReadArrowBroken(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	recs := arrowBatches(t, mem)
 	dir := t.TempDir()
@@ -300,7 +301,7 @@ feather.write_feather(dt, d + "/dict.feather", compression="uncompressed")
 	for _, name := range []string{"lz4.feather", "plain.feather", "zstd.feather", "s.arrows", "dict.feather"} {
 		for _, noMmap := range []bool{false, true} {
 			t.Run(name, func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memcheck.New(memory.NewGoAllocator())
 				defer mem.AssertSize(t, 0)
 				var got []arrow.RecordBatch
 				err := ReadArrow(context.Background(), mem, Local(), File{Path: filepath.Join(dir, name)}, ArrowOptions{NoMmap: noMmap}, func(rec arrow.RecordBatch) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/hamba/avro/v2/ocf"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 const avroTestSchema = `{"type": "record", "name": "R", "fields": [
@@ -52,7 +53,7 @@ func readAvroFunc(opts AvroOptions) readFunc {
 
 func TestReadAvroHamba(t *testing.T) {
 	for _, codec := range []ocf.CodecName{ocf.Null, ocf.Deflate, ocf.Snappy, ocf.ZStandard} {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		p := writeTemp(t, "a.avro", avroFile(t, codec, 5))
 		res, err := collect(t, mem, p, readAvroFunc(AvroOptions{BatchRows: 3}))
 		if err != nil {
@@ -105,7 +106,7 @@ func TestReadAvroErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			p := writeTemp(t, "bad.avro", c.data)
 			_, err := collect(t, mem, p, readAvroFunc(AvroOptions{}))
@@ -138,7 +139,7 @@ func FuzzAvroBlocks(f *testing.F) {
 		f.Add(avroFile(f, c, 5))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		p := writeTemp(t, "f.avro", body)
 		collect(t, mem, p, readAvroFunc(AvroOptions{BatchRows: 2}))
 		mem.AssertSize(t, 0)

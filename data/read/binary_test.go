@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func TestReadBinary(t *testing.T) {
@@ -32,7 +33,7 @@ func TestReadBinary(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			var got [][]byte
 			err := ReadBinary(context.Background(), mem, Local(), tc.f, BinaryOptions{}, func(rec arrow.RecordBatch) error {
@@ -58,7 +59,7 @@ func TestReadBinary(t *testing.T) {
 }
 
 func TestReadBinaryEmitError(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	p := writeFile(t, t.TempDir(), "x.bin", "abc")
 	stop := errors.New("stop")

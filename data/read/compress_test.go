@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data/internal/codec"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // compressTo writes content compressed with c to dir/name.
@@ -73,14 +74,14 @@ func TestReadCompressed(t *testing.T) {
 	}
 	for _, r := range readers {
 		plain := writeFile(t, dir, "plain."+r.ext, string(r.data))
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		want, err := collect(t, mem, plain, r.read(""))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []string{codec.Gzip, codec.Zstd, codec.LZ4, codec.XZ} {
 			t.Run(r.name+"/"+c, func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memcheck.New(memory.NewGoAllocator())
 				defer mem.AssertSize(t, 0)
 				p := compressTo(t, dir, "data."+r.ext+"."+codec.Ext(c), c, r.data)
 				got, err := collect(t, mem, p, r.read(""))
@@ -108,7 +109,7 @@ func TestReadCompressedBroken(t *testing.T) {
 	data := csvRows(20000)
 	for _, c := range []string{codec.Gzip, codec.Zstd, codec.LZ4, codec.XZ} {
 		t.Run(c, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			p := compressTo(t, dir, "t.csv."+codec.Ext(c), c, data)
 			z, _ := os.ReadFile(p)
@@ -131,7 +132,7 @@ func TestReadCompressedBroken(t *testing.T) {
 			wantError(t, err, "sluice: read_text: "+p+": "+c+": compressed byte ")
 		})
 	}
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	p := writeFile(t, dir, "x.csv", "a\n1\n")
 	_, err := collect(t, mem, p, csvWith(CSVOptions{Compression: "brotli"}))
@@ -164,7 +165,7 @@ for codec, ext in (("zstd", ".zst"), ("lz4", ".lz4")):
 	if out, err := exec.Command("python3", "-c", script, plain, filepath.Join(dir, "py.csv")).CombinedOutput(); err != nil {
 		t.Fatalf("python: %v\n%s", err, out)
 	}
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	want, err := collect(t, mem, plain, csvWith(CSVOptions{}))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func csvWith(opts CSVOptions) readFunc {
@@ -130,7 +131,7 @@ func TestReadCSV(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			res, err := collect(t, mem, tc.path, csvWith(tc.opts))
 			wantError(t, err, tc.err)
@@ -172,7 +173,7 @@ func TestReadCSVMissingIsNotExist(t *testing.T) {
 
 // An error from emit stops the read, comes back unchanged, and leaks nothing.
 func TestReadCSVEmitError(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	stop := errors.New("stop")
 	calls := 0
@@ -187,7 +188,7 @@ func TestReadCSVEmitError(t *testing.T) {
 }
 
 func TestReadCSVCancelled(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func jsonWith(opts JSONOptions) readFunc {
@@ -85,7 +86,7 @@ func TestReadJSON(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			res, err := collect(t, mem, tc.path, jsonWith(tc.opts))
 			wantError(t, err, tc.err)
@@ -98,7 +99,7 @@ func TestReadJSON(t *testing.T) {
 }
 
 func TestReadJSONEmitError(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	stop := errors.New("stop")
 	err := ReadJSON(context.Background(), mem, Local(), File{Path: "testdata/rows.jsonl"}, JSONOptions{BatchRows: 1}, func(rec arrow.RecordBatch) error {

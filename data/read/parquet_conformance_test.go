@@ -13,6 +13,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 var updateConformance = flag.Bool("update-conformance", false, "rewrite testdata/conformance/parquet/results.txt")
@@ -186,7 +187,7 @@ func TestParquetConformance(t *testing.T) {
 			for _, variant := range []ParquetOptions{opts,
 				{BatchRows: 7, NoPageReader: true, Int96Unit: opts.Int96Unit},
 				{BatchRows: 100, Parallel: true, Int96Unit: opts.Int96Unit}} {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memcheck.New(memory.NewGoAllocator())
 				schema, hashes, err := readCanonical(t, mem, path, variant)
 				mem.AssertSize(t, 0)
 				outcome = checkOutcome(t, e, path, variant, schema, hashes, err)

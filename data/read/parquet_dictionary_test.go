@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // TestParquetDictionaryFilter checks what DictionaryFilter is given: each row group's
@@ -62,7 +63,7 @@ func TestParquetDictionaryFilter(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var seen []string
 	skipped := 0

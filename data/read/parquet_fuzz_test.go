@@ -13,6 +13,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // fuzzSeeds are small files of the conformance corpus covering every encoding and layout.
@@ -52,7 +53,7 @@ func readMutant(t *testing.T, path string, data []byte) {
 	}
 	{
 		for _, opts := range []ParquetOptions{{}, {NoPageReader: true, BatchRows: 3}, {Parallel: true, Int96Unit: Int96Microsecond}} {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			err := ReadParquet(context.Background(), mem, Local(), File{Path: path}, opts, func(rec arrow.RecordBatch) error {
 				rec.Release()
 				return nil
@@ -154,7 +155,7 @@ func TestReadParquetRegressions(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			path := filepath.Join("testdata", "parquet_regress", tc.file)
 			for _, opts := range []ParquetOptions{{}, {NoPageReader: true, BatchRows: 3}, {Parallel: true}} {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memcheck.New(memory.NewGoAllocator())
 				err := ReadParquet(context.Background(), mem, Local(), File{Path: path}, opts, func(rec arrow.RecordBatch) error {
 					rec.Release()
 					return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicedata/sluice/data/write"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 var conformanceScripts = filepath.Join("..", "..", "scripts", "conformance")
@@ -93,7 +94,7 @@ func TestParquetWriterMatrix(t *testing.T) {
 			}
 			for _, variant := range []ParquetOptions{opts, {BatchRows: 7, NoPageReader: true, Int96Unit: opts.Int96Unit},
 				{BatchRows: 100, Parallel: true, Int96Unit: opts.Int96Unit}} {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memcheck.New(memory.NewGoAllocator())
 				schema, hashes, err := readCanonical(t, mem, path, variant)
 				mem.AssertSize(t, 0)
 				outcome := checkOutcome(t, e, path, variant, schema, hashes, err)
@@ -146,7 +147,7 @@ func TestParquetWriterMatrix(t *testing.T) {
 // writeBack reads src with sluice and writes it to dst with sluice's Parquet writer.
 func writeBack(t *testing.T, src, dst string) {
 	t.Helper()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var recs []arrow.RecordBatch
 	defer func() { releaseAll(recs) }()

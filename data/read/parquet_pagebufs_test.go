@@ -4,12 +4,13 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // TestPageBuffers checks that freed page buffers are handed out again, small allocations pass
 // through, growth within a kept buffer reuses it, and release gives everything back.
 func TestPageBuffers(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	a := newPageBuffers(mem)
 	big := a.Allocate(1 << 20)

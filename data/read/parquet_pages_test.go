@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/sluicedata/sluice/data/write"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/tensor"
 )
 
@@ -236,7 +237,7 @@ func TestReadParquetPages(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			fast, err := readBatches(t, mem, tc.path, tc.opts)
 			defer releaseAll(fast)
@@ -274,7 +275,7 @@ func TestReadParquetPages(t *testing.T) {
 // TestReadParquetPagesValues checks values the page reader produced against the ones
 // written, so a bug shared with pqarrow would not pass unseen.
 func TestReadParquetPagesValues(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	p := filepath.Join(t.TempDir(), "v.parquet")
 	writeTensorParquet(t, p, 30, 10)
@@ -330,7 +331,7 @@ func TestPlanPages(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			rr, pf, err := openParquet(context.Background(), smallAllocs{mem}, Local(), File{Path: tc.path})
 			if err != nil {
@@ -366,7 +367,7 @@ func TestPlanPages(t *testing.T) {
 // statistics) make the page reader give the row group back, and that the rows it emitted
 // before are not emitted again.
 func TestReadParquetPagesFallback(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	path := filepath.Join("testdata", "pyarrow_tensor_nulls.parquet")
 	recs, err := readBatches(t, mem, path, ParquetOptions{Columns: []string{"id", "d"}, RowGroups: []int{1}, BatchRows: 5})
@@ -422,7 +423,7 @@ func TestReadParquetPagesBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			recs, err := readBatches(t, mem, tc.path, tc.opts)
 			releaseAll(recs)
@@ -448,7 +449,7 @@ func TestReadParquetPagesStops(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/storage"
 )
 
@@ -114,7 +115,7 @@ func TestReadParquetPrefetch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			rec := &recording{}
 			var rows int64
@@ -179,7 +180,7 @@ func TestRowGroupSpans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	b := array.NewRecordBuilder(mem, schema)
 	rng := rand.New(rand.NewPCG(1, 2))

@@ -12,13 +12,14 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicedata/sluice/data/write"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // TestParquetDurations writes duration columns (flat, nullable, and in a list) with sluice's
 // writer, which stores them as INT64 with the Arrow type in ARROW:schema as pyarrow does, and
 // reads them back with their types and values, by the page reader and by pqarrow.
 func TestParquetDurations(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "d", Type: &arrow.DurationType{Unit: arrow.Millisecond}, Nullable: true},

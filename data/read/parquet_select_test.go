@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // pageIndexFile writes scripts/conformance/parquet_page_index.py's file (30000 rows with
@@ -141,7 +142,7 @@ func TestParquetSelect(t *testing.T) {
 	for _, version := range []string{"1.0", "2.0"} {
 		t.Run("data pages v"+version, func(t *testing.T) {
 			path := pageIndexFile(t, version)
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			full, _ := readColumns(t, mem, path, ParquetOptions{Columns: cols})
 			defer releaseArrays(full)
@@ -212,7 +213,7 @@ func TestParquetSelect(t *testing.T) {
 // TestPickBooleansWithNulls: pick keeps the validity of booleans (arrow-go v18.8.0's
 // compute.FilterArray does not; see pick).
 func TestPickBooleansWithNulls(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	b := array.NewBooleanBuilder(mem)
 	defer b.Release()
@@ -245,7 +246,7 @@ func TestPickBooleansWithNulls(t *testing.T) {
 // own headers is an error, never the rows of another page.
 func TestParquetSelectBadOffsetIndex(t *testing.T) {
 	path := pageIndexFile(t, "1.0")
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	rr, pf, err := openParquet(context.Background(), smallAllocs{mem}, Local(), File{Path: path})
 	if err != nil {
@@ -284,7 +285,7 @@ func TestParquetSelectBadOffsetIndex(t *testing.T) {
 // reader after predTrialRows rows, at the next row group; the rows after are all returned.
 func TestParquetSelectKeepsMost(t *testing.T) {
 	path := pageIndexFile(t, "1.0")
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	defer func(n int64) { predTrialRows = n }(predTrialRows)
 	predTrialRows = 5000

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"go.uber.org/goleak"
 )
 
@@ -128,7 +129,7 @@ func TestReadParquet(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			res, err := collect(t, mem, tc.path, parquetWith(tc.opts))
 			wantError(t, err, tc.err)
@@ -145,7 +146,7 @@ func TestReadParquet(t *testing.T) {
 }
 
 func TestReadParquetValues(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	p := filepath.Join(t.TempDir(), "v.parquet")
 	writeTestParquet(t, p, 1, 4)
@@ -184,7 +185,7 @@ func TestReadParquetStops(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "s.parquet")
 	writeTestParquet(t, p, 3, 100)
 	t.Run("emit error is returned unchanged", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		stop := errors.New("stop")
 		calls := 0
@@ -198,7 +199,7 @@ func TestReadParquetStops(t *testing.T) {
 		}
 	})
 	t.Run("cancel between batches", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()

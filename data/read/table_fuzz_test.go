@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // FuzzReadCSV and FuzzReadJSON feed arbitrary bytes to the CSV and JSON Lines readers: any
@@ -23,7 +24,7 @@ func fuzzTable(f *testing.F, name string, seeds []string, read func(ctx context.
 		if err := os.WriteFile(path, body, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		read(context.Background(), mem, File{Path: path, Size: int64(len(body))}, func(rec arrow.RecordBatch) error {
 			rec.Release()
 			return nil

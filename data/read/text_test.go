@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func textWith(opts TextOptions) readFunc {
@@ -37,7 +38,7 @@ func TestReadText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			res, err := collect(t, mem, tc.path, textWith(tc.opts))
 			wantError(t, err, tc.err)

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data/internal/tfexample"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -61,7 +62,7 @@ func writeTemp(t *testing.T, name string, b []byte) string {
 }
 
 func TestReadTFRecordsInfer(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	p := writeTemp(t, "a.tfrecords", threeExamples(t))
 	res, err := collect(t, mem, p, func(ctx context.Context, mem memory.Allocator, st Storage, f File, emit Emit) error {
@@ -116,7 +117,7 @@ func TestReadTFRecordsErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			p := writeTemp(t, "bad.tfrecords", c.data)
 			_, err := collect(t, mem, p, func(ctx context.Context, mem memory.Allocator, st Storage, f File, emit Emit) error {

@@ -8,13 +8,14 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	_ "modernc.org/sqlite"
 )
 
 // TestReadStreamsBlocks reads 10 rows in blocks of 3: four blocks, each released by the
 // consumer, none holding the whole result.
 func TestReadStreamsBlocks(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "r.db"))
 	if err != nil {

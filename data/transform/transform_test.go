@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // block makes a record with int64 column "id" = lo..hi-1, string column "s" and a
@@ -68,7 +69,7 @@ func TestRebatcher(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			r := NewRebatcher(mem, c.n)
 			defer r.Release()
@@ -103,7 +104,7 @@ func TestRebatcher(t *testing.T) {
 }
 
 func TestRebatcherZeroCopyInsideBlock(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	r := NewRebatcher(mem, 10)
 	src := block(mem, 0, 100)
@@ -122,7 +123,7 @@ func TestRebatcherZeroCopyInsideBlock(t *testing.T) {
 }
 
 func TestConcatSchemaMismatch(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	a := block(mem, 0, 3)
 	defer a.Release()
@@ -135,7 +136,7 @@ func TestConcatSchemaMismatch(t *testing.T) {
 }
 
 func TestTake(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	src := block(mem, 0, 50)
 	defer src.Release()
@@ -152,7 +153,7 @@ func TestTake(t *testing.T) {
 
 func TestShufflerIsSeededPermutation(t *testing.T) {
 	run := func(seed uint64) []int64 {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		s := NewShuffler(mem, 100, 32, seed)
 		defer s.Release()

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // vec3Type is a test extension type: three float32 per row in FixedSizeList storage, the
@@ -122,7 +123,7 @@ func TestStorageSchema(t *testing.T) {
 func TestParquetExtensionRoundTrip(t *testing.T) {
 	for _, rows := range []int{0, 1, 37} {
 		t.Run("rows="+strconv.Itoa(rows), func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			rec := makeVecBatch(t, mem, rows)
 			defer rec.Release()
@@ -217,7 +218,7 @@ func assertTableEqual(t testing.TB, tbl arrow.Table, recs []arrow.RecordBatch) {
 // LIST with the Arrow type stored, and reads back null. A null inside a nested fixed-size
 // list (vs) is still refused with an error naming the column.
 func TestParquetNullFixedSizeList(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	b := array.NewRecordBuilder(mem, vecSchema)
 	defer b.Release()

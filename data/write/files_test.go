@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	arrowcsv "github.com/apache/arrow-go/v18/arrow/csv"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"go.uber.org/goleak"
 )
 
@@ -32,7 +33,7 @@ func TestFilesSplitting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			dir := filepath.Join(t.TempDir(), "out")
 			fw, err := NewFiles(context.Background(), Local(), CSV(), FilesOptions{Dir: dir, Prefix: "data", TaskIndex: 3, MaxRowsPerFile: tt.maxRows})
@@ -111,7 +112,7 @@ func readCSVIDs(t *testing.T, mem memory.Allocator, path string) []int64 {
 
 func TestFilesNamesAreDeterministic(t *testing.T) {
 	run := func(dir string) []string {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		fw, err := NewFiles(context.Background(), nil, JSON(), FilesOptions{Dir: dir, TaskIndex: 12, MaxRowsPerFile: 3})
 		if err != nil {
@@ -196,7 +197,7 @@ func TestFilesFailureLeavesNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -241,7 +242,7 @@ func TestFilesFailureLeavesNothing(t *testing.T) {
 // permission bits do not stop writes, the directory's place is taken by a regular file
 // instead, which makes Create fail the same way for everyone.
 func TestFilesReadOnlyDir(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "ro")
@@ -299,7 +300,7 @@ func TestFilesBadInput(t *testing.T) {
 }
 
 func TestFilesSchemaChangeFails(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	fw, err := NewFiles(context.Background(), nil, Parquet(ParquetAllocator(mem)), FilesOptions{Dir: dir, MaxRowsPerFile: 2})
@@ -323,7 +324,7 @@ func TestFilesSchemaChangeFails(t *testing.T) {
 // will, and checks that names never collide.
 func TestFilesParallelTasks(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	const tasks = 4
@@ -398,7 +399,7 @@ func (f failingCommit) Commit() error {
 }
 
 func TestFilesCommitFailureRemovesEarlierFiles(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	n := 0

@@ -12,10 +12,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func TestJSONRoundTrip(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	recs := []arrow.RecordBatch{makeBatch(t, mem, 0, 30), makeBatch(t, mem, 30, 12)}
 	defer recs[0].Release()
@@ -122,7 +123,7 @@ func TestJSONValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: tt.typ, Nullable: true}}, nil)
 			rb := array.NewRecordBuilder(mem, schema)

@@ -20,13 +20,14 @@ import (
 
 	"github.com/sluicedata/sluice/data"
 	"github.com/sluicedata/sluice/data/write"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // testContext is a data.Context over a checked allocator, verified (no byte, no goroutine
 // left) when the test ends.
 func testContext(t *testing.T) *data.Context {
 	t.Helper()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	t.Cleanup(func() {
 		goleak.VerifyNone(t, goleak.IgnoreCurrent())
 		mem.AssertSize(t, 0)

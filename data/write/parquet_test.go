@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func TestParquetRoundTrip(t *testing.T) {
@@ -30,7 +31,7 @@ func TestParquetRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			var buf bytes.Buffer
 			w, err := Parquet(append(tt.opts, ParquetAllocator(mem))...).NewWriter(&buf, testSchema)
@@ -82,7 +83,7 @@ func TestParquetRoundTrip(t *testing.T) {
 // TestParquetSlicedFixedSizeList covers a plain (non-extension) fixed-size list column
 // written from a slice: pqarrow alone writes the wrong rows for it.
 func TestParquetSlicedFixedSizeList(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	schema := arrow.NewSchema([]arrow.Field{{Name: "t", Type: arrow.FixedSizeListOf(2, arrow.PrimitiveTypes.Float32)}}, nil)
 	b := array.NewRecordBuilder(mem, schema)
@@ -114,7 +115,7 @@ func TestParquetSlicedFixedSizeList(t *testing.T) {
 }
 
 func TestParquetBadInput(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ree := arrow.NewSchema([]arrow.Field{{Name: "runs", Type: arrow.RunEndEncodedOf(arrow.PrimitiveTypes.Int32, arrow.PrimitiveTypes.Int64)}}, nil)
 	tests := []struct {
@@ -158,7 +159,7 @@ func (c *closeRecorder) Close() error { c.closed = true; return nil }
 func TestFormatsDoNotCloseTheirWriter(t *testing.T) {
 	for _, f := range []Format{Parquet(), CSV(), JSON()} {
 		t.Run(f.Ext(), func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			rec := makeBatch(t, mem, 0, 3)
 			defer rec.Release()
@@ -215,7 +216,7 @@ func TestParquetDictionaryPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			rec := makeBatch(t, mem, 0, 50)
 			defer rec.Release()
@@ -252,7 +253,7 @@ func TestParquetDictionaryPolicy(t *testing.T) {
 // come back intact. pqarrow v18.8.0, left to split a batch itself, ignores a fixed-size list's
 // offset and writes earlier rows again after the split; the writer cuts batches itself.
 func TestParquetRowGroupCutKeepsFixedSizeLists(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.FixedSizeListOf(2, arrow.PrimitiveTypes.Float32)}}, nil)
 	var buf bytes.Buffer

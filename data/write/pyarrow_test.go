@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // pyarrowCheck reads a Parquet file with pyarrow and prints what the test asserts on.
@@ -33,7 +34,7 @@ func TestPyarrowReadsOurParquet(t *testing.T) {
 	if err := exec.Command("python3", "-c", "import pyarrow.parquet").Run(); err != nil {
 		t.Skip("pyarrow not importable; pip install pyarrow to run this check")
 	}
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	fw, err := NewFiles(context.Background(), Local(), Parquet(ParquetAllocator(mem)), FilesOptions{Dir: dir})

@@ -18,10 +18,11 @@ import (
 	"github.com/sluicedata/sluice/data/manifest"
 	"github.com/sluicedata/sluice/data/read"
 	"github.com/sluicedata/sluice/data/write"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func checked(t *testing.T) memory.Allocator {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	t.Cleanup(func() {
 		goleak.VerifyNone(t, goleak.IgnoreCurrent())
 		mem.AssertSize(t, 0)

@@ -20,6 +20,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/internal/tpch"
 	"go.uber.org/goleak"
 )
@@ -38,7 +39,7 @@ const (
 func runExample(t *testing.T) string {
 	t.Helper()
 	defer goleak.VerifyNone(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var out bytes.Buffer
 	c := &data.Context{Allocator: mem, SpillDir: t.TempDir(), NoProgress: true}

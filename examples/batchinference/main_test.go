@@ -12,6 +12,7 @@ import (
 	"github.com/sluicedata/sluice/data"
 	"github.com/sluicedata/sluice/data/onnx"
 	"github.com/sluicedata/sluice/examples/internal/mlp"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"go.uber.org/goleak"
 )
 
@@ -45,7 +46,7 @@ func TestRun(t *testing.T) {
 			if tc.modelsDir != "" {
 				t.Setenv("SLUICE_MODELS_DIR", tc.modelsDir)
 			}
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			var out bytes.Buffer
 			got, err := run(context.Background(), &out, &data.Context{Allocator: mem, NoProgress: true}, tc.useONNX)

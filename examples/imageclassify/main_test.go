@@ -15,6 +15,7 @@ import (
 	"github.com/sluicedata/sluice/data"
 	"github.com/sluicedata/sluice/data/onnx"
 	"github.com/sluicedata/sluice/examples/internal/mlp"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/tensor"
 	"go.uber.org/goleak"
 )
@@ -82,7 +83,7 @@ func TestRun(t *testing.T) {
 		{"missing directory", filepath.Join(images, "nope"), 2, 2, "nope"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			dc := &data.Context{Allocator: mem, NoProgress: true}
 			out := filepath.Join(t.TempDir(), "predictions")
@@ -153,7 +154,7 @@ func TestTop1(t *testing.T) {
 		{"one probability per row", tensor.New([]float32{0.3, 0.7}, 2), nil, nil, "probs of shape [2], want [N, classes]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			ds := data.FromNumpy(tc.probs.Tensor()).WithContext(&data.Context{Allocator: mem, NoProgress: true}).
 				MapBatches(func(ctx context.Context, b *data.Batch) (*data.Batch, error) {

@@ -17,11 +17,12 @@ import (
 
 	"github.com/sluicedata/sluice/data"
 	"github.com/sluicedata/sluice/examples/images/transformimage"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func TestRun(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	for _, tc := range []struct {
 		name          string

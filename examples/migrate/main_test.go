@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/tensor"
 	"go.uber.org/goleak"
 )
@@ -31,7 +32,7 @@ func TestRun(t *testing.T) {
 		{"batch larger than the data", map[string]int{"cat": 1, "dog": 1}, options{workers: 2, batch: 4, seed: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			dir := t.TempDir()
 			if err := writeImages(dir, tc.counts); err != nil {
@@ -171,7 +172,7 @@ func TestBadInput(t *testing.T) {
 			{"batch size 0", map[string]string{}, options{workers: 1, batch: 0}, "batch 0"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memcheck.New(memory.NewGoAllocator())
 				defer mem.AssertSize(t, 0)
 				dir := t.TempDir()
 				for name, body := range tc.files {

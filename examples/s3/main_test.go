@@ -10,10 +10,11 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 func TestS3Example(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	// A fresh bucket name per run: the process-wide storage layer keeps a bucket's options.
 	bucket := fmt.Sprintf("sluice-example-test-%d", time.Now().UnixNano())

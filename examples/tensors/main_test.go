@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/tensor"
 	"go.uber.org/goleak"
 )
@@ -25,7 +26,7 @@ func imageSum(i int) int {
 
 func TestRun(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 
 	dir := t.TempDir()
@@ -100,7 +101,7 @@ func TestRunBadImages(t *testing.T) {
 		{"missing directory", nil, "missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			dir := filepath.Join(t.TempDir(), "missing")
 			if tc.files != nil {
@@ -170,7 +171,7 @@ func TestBatchFunctionsRejectWrongColumns(t *testing.T) {
 		}, "tensor"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			b, err := data.NewBatch(mem, tc.cols...)
 			if err != nil {

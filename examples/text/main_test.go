@@ -8,12 +8,13 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"go.uber.org/goleak"
 )
 
 func TestText(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var out bytes.Buffer
 	if err := run(context.Background(), &out, &data.Context{Allocator: mem}, "../../testdata/simple.txt"); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
 	"github.com/sluicedata/sluice/data/transform/vision"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/tensor"
 	"go.uber.org/goleak"
 )
@@ -56,7 +57,7 @@ func TestRun(t *testing.T) {
 		{"mixed sizes", [][2]int{{32, 32}, {24, 40}, {8, 50}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			dir := t.TempDir()
 			if err := writeImages(dir, tc.sizes); err != nil {
@@ -124,7 +125,7 @@ func TestRunBadInput(t *testing.T) {
 		{"no images", map[string]string{"notes.txt": "hello"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			dir := t.TempDir()
 			for name, body := range tc.files {
@@ -158,7 +159,7 @@ func TestRowAndBatchFunctionsRejectBadColumns(t *testing.T) {
 		})
 	}
 	t.Run("batch without image", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		b, err := data.NewBatch(mem, "x", []int64{1})
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/tensor"
 	"go.uber.org/goleak"
 )
@@ -23,7 +24,7 @@ const cancerRows = 569
 func cancerPath() string { return filepath.Join(repoRoot(), "testdata", "breast_cancer.csv") }
 
 func checkedContext(t *testing.T) *data.Context {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	t.Cleanup(func() { mem.AssertSize(t, 0) })
 	return &data.Context{Allocator: mem, NoProgress: true}
 }

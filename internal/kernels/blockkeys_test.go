@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // TestBlockKeysAgreesWithGrouper checks that BlockKeys gives every row the group id that
@@ -26,7 +27,7 @@ func TestBlockKeysAgreesWithGrouper(t *testing.T) {
 			names = append(names, types[i].String())
 		}
 		t.Run(fmt.Sprint(names), func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			var fast, slow Grouper
 			var bk BlockKeys
@@ -59,7 +60,7 @@ func TestBlockKeysAgreesWithGrouper(t *testing.T) {
 // TestBlockKeysStrings covers strings past a word and dictionaries, and giving up on many
 // distinct values.
 func TestBlockKeysStrings(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	vals := []string{"", "a", "abcdefg", "abcdefgh", "abcdefghijklmnop", "abcdefghijklmnoq", "\x00", "\x00\x00"}
 	sb := array.NewStringBuilder(mem)

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // TestFilterAgreesWithArrow checks Filter against arrow's filter over columns of several
@@ -27,7 +28,7 @@ func TestFilterAgreesWithArrow(t *testing.T) {
 		for _, maskNulls := range []bool{false, true} {
 			for _, n := range []int{1, 63, 64, 65, 1000} {
 				t.Run(fmt.Sprintf("keep%v/nulls%v/%d", keep, maskNulls, n), func(t *testing.T) {
-					mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+					mem := memcheck.New(memory.NewGoAllocator())
 					defer mem.AssertSize(t, 0)
 					const skip = 5 // a sliced batch and mask
 					var fields []arrow.Field

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // randomColumn makes n values of type t with about a fifth nulls, drawn from a small domain so
@@ -125,7 +126,7 @@ var keyTypes = []arrow.DataType{
 // TestKeysOrderAndEquality checks, on random multi-column keys with nulls, NaNs, -0 and
 // embedded zero bytes, that byte order is the columns' order and byte equality their equality.
 func TestKeysOrderAndEquality(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for trial := 0; trial < 60; trial++ {
@@ -187,7 +188,7 @@ func typesOf(cols []arrow.Array) []string {
 }
 
 func TestDecodeKeysRoundTrip(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(3, 4))
 	cols := make([]arrow.Array, len(keyTypes))
@@ -232,7 +233,7 @@ func TestDecodeKeysRoundTrip(t *testing.T) {
 }
 
 func TestGrouper(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(5, 6))
 	var g Grouper
@@ -271,7 +272,7 @@ func TestGrouper(t *testing.T) {
 }
 
 func TestKeysRejectUnsupportedType(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	lb := array.NewListBuilder(mem, arrow.PrimitiveTypes.Int64)
 	defer lb.Release()
@@ -286,7 +287,7 @@ func TestKeysRejectUnsupportedType(t *testing.T) {
 }
 
 func TestSortIndicesLarge(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(7, 8))
 	b := array.NewInt64Builder(mem)
@@ -314,7 +315,7 @@ func TestSortIndicesLarge(t *testing.T) {
 // TestGrouperWidthChange checks a grouper that has numbered fixed-width keys (back to back in
 // its arena) and is then shown keys of other lengths: every group keeps its id and key.
 func TestGrouperWidthChange(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(9, 10))
 	var g Grouper

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // TestTakeMatchesArrow compares Take with arrow's take kernel on columns of every layout Take
@@ -18,7 +19,7 @@ import (
 // fixed-size lists), with and without nulls, sliced at odd offsets, and the ones it hands to
 // arrow (booleans, structs).
 func TestTakeMatchesArrow(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	r := rand.New(rand.NewPCG(1, 2))
 	const n = 1000

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluicedata/sluice/internal/memcheck"
 )
 
 // TestRules checks the specification's value rules the queries depend on.
@@ -43,7 +44,7 @@ func TestRules(t *testing.T) {
 }
 
 func TestTables(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	c, o, l := Tables(mem, 1000, 1, 1000)
 	defer releaseAll(c)

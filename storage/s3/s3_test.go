@@ -19,6 +19,7 @@ import (
 
 	"github.com/sluicedata/sluice/data/read"
 	"github.com/sluicedata/sluice/data/write"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/storage"
 	_ "github.com/sluicedata/sluice/storage/s3"
 )
@@ -63,8 +64,8 @@ func readInts(t *testing.T, ctx context.Context, mem memory.Allocator, st read.S
 	return files, got
 }
 
-func memoryChecked(t *testing.T) *memory.CheckedAllocator {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+func memoryChecked(t *testing.T) *memcheck.Allocator {
+	mem := memcheck.New(memory.NewGoAllocator())
 	t.Cleanup(func() { mem.AssertSize(t, 0) })
 	return mem
 }
@@ -101,7 +102,7 @@ func writeParquet(ctx context.Context, mem memory.Allocator, st write.Storage, d
 
 func TestReadWriteThroughS3(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // after the servers close (cleanups run last-in first-out)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
 	srv := startFakeS3(t, "bucket")
@@ -217,7 +218,7 @@ func TestFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			ctx := context.Background()
 			srv := startFakeS3(t, "bucket")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sluicedata/sluice/data/read"
 	"github.com/sluicedata/sluice/data/write"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/storage"
 )
 
@@ -35,7 +36,7 @@ func TestVersitygw(t *testing.T) {
 	if bucket == "" {
 		bucket = "sluice"
 	}
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
 	f := &storage.FS{}

@@ -8,11 +8,12 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	gt "gorgonia.org/tensor"
 
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/tensor"
 )
 
 func TestFromColumnSharesMemory(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	col, err := tensor.FromSlice(mem, []int{2, 2}, []float32{1, 2, 3, 4, 5, 6, 7, 8}, 2)
 	if err != nil {
@@ -51,7 +52,7 @@ func TestToColumn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			col, err := ToColumn(mem, tt.dense)
 			if err != nil {
@@ -64,7 +65,7 @@ func TestToColumn(t *testing.T) {
 		})
 	}
 	t.Run("transposed view is materialized", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memcheck.New(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		d := gt.New(gt.WithShape(2, 3), gt.WithBacking([]int64{1, 2, 3, 4, 5, 6}))
 		if err := d.T(); err != nil {
@@ -86,7 +87,7 @@ func TestToColumn(t *testing.T) {
 }
 
 func TestDenseErrors(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	col, err := tensor.FromSlice(mem, []int{2, 3}, []uint8{1, 2, 3, 4, 5, 6}, 1, tensor.WithPermutation(1, 0))
 	if err != nil {

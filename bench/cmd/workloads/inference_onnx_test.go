@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"go.uber.org/goleak"
 )
 
@@ -18,7 +19,7 @@ import (
 // on the 2-actor pool and counts each of tiny_cnn's 10 classes.
 func TestInferenceClassifiesEveryImage(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	dir := filepath.Join("..", "..", "..", "testdata", "images")
 	model := filepath.Join("..", "..", "..", "testdata", "models", "tiny_cnn.onnx")
@@ -43,7 +44,7 @@ func TestInferenceClassifiesEveryImage(t *testing.T) {
 
 func TestInferenceMissingModel(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	dir := filepath.Join("..", "..", "..", "testdata", "images")
 	_, err := inference(context.Background(), dir, "/nonexistent/model.onnx", time.Time{}, &data.Context{Allocator: mem, NoProgress: true})

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"go.uber.org/goleak"
 )
 
@@ -207,7 +208,7 @@ func keysOf(m map[string]float64) []string {
 // output's checksums with the plain-Go oracle, on a checked allocator.
 func TestRelational(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	if err := generateRelational(context.Background(), dir, relTestScale, mem); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/tensor"
 	"go.uber.org/goleak"
 )
@@ -60,7 +61,7 @@ func sums(t *testing.T, mem memory.Allocator, dir string, cols ...string) (int64
 
 func TestTablesTransformsEveryRow(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	in := genSmall(t, mem)
 	out := filepath.Join(t.TempDir(), "out")
@@ -95,7 +96,7 @@ func TestTablesTransformsEveryRow(t *testing.T) {
 
 func TestIngestReadsEveryByte(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	in := filepath.Join(genSmall(t, mem), "w5")
 	res, err := ingest(context.Background(), in, time.Now().Add(-time.Second), &data.Context{Allocator: mem, NoProgress: true})
@@ -199,7 +200,7 @@ func TestRunPrintsOneJSONLine(t *testing.T) {
 
 func TestImagesNormalizesEveryImage(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	dir := filepath.Join("..", "..", "..", "testdata", "images")
 	res, err := images(context.Background(), dir, time.Time{}, &data.Context{Allocator: mem, NoProgress: true, Unordered: true})
@@ -219,7 +220,7 @@ func TestImagesNormalizesEveryImage(t *testing.T) {
 }
 
 func TestNormalizeImagesMatchesTorchvision(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memcheck.New(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	// One 1x2 RGB image: pixels (0, 128, 255) and (255, 0, 64).
 	pix := []uint8{0, 128, 255, 255, 0, 64}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluicedata/sluice/data"
+	"github.com/sluicedata/sluice/internal/memcheck"
 	"github.com/sluicedata/sluice/tensor"
 	"go.uber.org/goleak"
 )
@@ -39,7 +40,7 @@ func TestPredictorOnActors(t *testing.T) {
 		{"missing model", tensor.New(ones32, 5, 100).Tensor(), path + ".missing", "mlp100.json.missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memcheck.New(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			ds := data.FromNumpy(tc.in).WithContext(&data.Context{Allocator: mem, NoProgress: true}).
 				MapBatchesActor(NewPredictor(tc.path, "data", "output"), data.Actors(2, 2), data.BatchSize(2), data.Name("mlp100"))
