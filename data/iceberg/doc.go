@@ -22,5 +22,7 @@
 //
 // Catalogs are iceberg-go's: OpenSQLCatalog opens the SQL catalog on SQLite (pure Go, the
 // embedded default, the same catalog pyiceberg's SqlCatalog uses); any catalog.Catalog (REST,
-// Glue, Hive) gives tables that Read and Write take.
+// Glue, Hive) gives tables that Read and Write take. The REST catalog, rest.NewCatalog(ctx,
+// name, uri), is tested against Apache Iceberg's REST server (TestRESTCatalog,
+// scripts/iceberg-rest.sh).
 package iceberg
